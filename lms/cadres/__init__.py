@@ -1,0 +1,1 @@
+"""Union cadres: people, their unit memberships and titles over time, and bulk import."""

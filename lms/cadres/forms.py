@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from wtforms import DateField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from lms.core.forms import BaseForm
+from lms.core.i18n import _l
+
+
+class CadreForm(BaseForm):
+    code = StringField(_l("Mã cán bộ"), validators=[DataRequired(_l("Vui lòng nhập mã cán bộ.")), Length(max=40)])
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=200)])
+    gender = SelectField(_l("Giới tính"), choices=[("female", _l("Nữ")), ("male", _l("Nam"))])
+    birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
+    unit = SelectField(_l("Đơn vị"), coerce=int)
+    employment = SelectField(_l("Chế độ"), choices=[("part_time", _l("Không chuyên trách")), ("full_time", _l("Chuyên trách"))])
+    titles = SelectMultipleField(_l("Chức danh"), coerce=int)
+    education_level = SelectField(_l("Trình độ chuyên môn"), coerce=int)
+    political_level = SelectField(_l("Trình độ lý luận chính trị"), coerce=int)
+    track_override = SelectField(_l("Khu vực (nếu khác đơn vị)"), coerce=int)
+    term = StringField(_l("Nhiệm kỳ"), validators=[Optional(), Length(max=20)])
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
+    phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
+    effective_on = DateField(_l("Ngày có hiệu lực (khi chuyển đơn vị, đổi chức danh)"), default=dt.date.today,
+                             validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))])
+
+    def validate_birth_date(self, field):
+        if field.data and not (dt.date(1930, 1, 1) <= field.data <= dt.date.today()):
+            from wtforms.validators import ValidationError
+
+            raise ValidationError(_l("Ngày sinh không hợp lệ."))

@@ -1,0 +1,84 @@
+"""Reads of cadres for pages, each in a fixed number of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from lms.cadres.models import Cadre, CadreTitle, Membership
+from lms.core.db import db
+from lms.core.text import fold
+from lms.orgs.models import Unit
+from lms.orgs.queries import scope_filter
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+    args: dict
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def list_cadres(user, q: str = "", unit: Unit | None = None, page: int = 1, per_page: int = 50) -> Page:
+    """Cadres in the user's scope (optionally one unit's subtree), accent-insensitive search, by given name."""
+    where = [scope_filter(user)]
+    if unit is not None:
+        where.append(Unit.path.startswith(unit.path))
+    key = fold(q)
+    if key:
+        where.append(Cadre.search_key.contains(key))
+    base = select(Cadre).join(Unit, Unit.id == Cadre.unit_id).where(*where)
+    total = db.session.scalar(select(func.count()).select_from(base.subquery()))
+    items = db.session.scalars(
+        base.options(joinedload(Cadre.unit), joinedload(Cadre.education_level), joinedload(Cadre.political_level))
+        .order_by(Cadre.sort_key, Cadre.id).limit(per_page).offset((page - 1) * per_page)
+    ).unique().all()
+    args = {k: v for k, v in {"q": q, "unit": unit.id if unit else None}.items() if v}
+    return Page(list(items), page, per_page, total, args)
+
+
+def cadre_detail(cadre: Cadre) -> dict:
+    memberships = db.session.scalars(
+        select(Membership).options(joinedload(Membership.unit)).where(Membership.cadre_id == cadre.id)
+        .order_by(Membership.start_on.desc(), Membership.id.desc())
+    ).all()
+    titles = db.session.scalars(
+        select(CadreTitle).options(joinedload(CadreTitle.unit)).where(CadreTitle.cadre_id == cadre.id)
+        .order_by(CadreTitle.end_on.is_not(None), CadreTitle.start_on.desc())
+    ).all()
+    return {"memberships": memberships, "titles": titles}
+
+
+def cadre_with_relations(cadre_id: int) -> Cadre | None:
+    return db.session.scalar(
+        select(Cadre).options(
+            joinedload(Cadre.unit), joinedload(Cadre.education_level), joinedload(Cadre.political_level),
+            joinedload(Cadre.track_override),
+        ).where(Cadre.id == cadre_id)
+    )
+
+
+__all__ = ["Page", "list_cadres", "cadre_detail", "cadre_with_relations", "selectinload"]

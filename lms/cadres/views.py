@@ -1,0 +1,116 @@
+"""Pages for cadres: list and search, profile with history, create and edit."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from lms.cadres import operations, queries
+from lms.cadres.forms import CadreForm
+from lms.cadres.models import Cadre, EducationLevel, PoliticalLevel, TitleType
+from lms.core.db import db
+from lms.core.errors import ValidationError
+from lms.core.i18n import _
+from lms.core.policy import can, require
+from lms.orgs.models import Track, Unit
+from lms.orgs.queries import unit_choices
+
+bp = Blueprint("cadres", __name__, url_prefix="/cadres", template_folder="templates")
+
+
+@bp.route("/")
+@login_required
+def index():
+    require("cadres.list")
+    unit = None
+    if request.args.get("unit", "").isdigit():
+        unit = db.session.get(Unit, int(request.args["unit"]))
+        if unit is None or not can(current_user, "orgs.view", unit):
+            abort(404)
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    q = request.args.get("q", "").strip()
+    result = queries.list_cadres(current_user, q=q, unit=unit, page=page)
+    return render_template("cadres/index.html", page=result, q=q, unit=unit)
+
+
+@bp.route("/<int:cadre_id>")
+@login_required
+def show(cadre_id: int):
+    cadre = queries.cadre_with_relations(cadre_id)
+    if cadre is None:
+        abort(404)
+    require("cadres.view", cadre)
+    return render_template("cadres/show.html", cadre=cadre, detail=queries.cadre_detail(cadre))
+
+
+def _choices(form: CadreForm) -> None:
+    none = [(0, _("Chưa xác định"))]
+    form.unit.choices = unit_choices(current_user)
+    form.titles.choices = [(t.id, t.name) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))]
+    form.education_level.choices = none + [(e.id, e.name) for e in db.session.scalars(select(EducationLevel).order_by(EducationLevel.rank))]
+    form.political_level.choices = none + [(p.id, p.name) for p in db.session.scalars(select(PoliticalLevel).order_by(PoliticalLevel.rank))]
+    form.track_override.choices = [(0, _("Theo đơn vị"))] + [(t.id, t.name) for t in db.session.scalars(select(Track).order_by(Track.position))]
+
+
+def _data(form: CadreForm) -> operations.CadreData:
+    unit = db.session.get(Unit, form.unit.data)
+    if unit is None or not can(current_user, "cadres.create", unit):
+        raise ValidationError({"unit": _("Bạn không quản lý đơn vị này.")})
+    titles = list(db.session.scalars(select(TitleType).where(TitleType.id.in_(form.titles.data or []))))
+    return operations.CadreData(
+        code=form.code.data, full_name=form.full_name.data, gender=form.gender.data, unit=unit,
+        birth_date=form.birth_date.data, employment=form.employment.data,
+        education_level=db.session.get(EducationLevel, form.education_level.data) if form.education_level.data else None,
+        political_level=db.session.get(PoliticalLevel, form.political_level.data) if form.political_level.data else None,
+        titles=titles, title_since=form.effective_on.data,
+        track_override=db.session.get(Track, form.track_override.data) if form.track_override.data else None,
+        email=form.email.data or "", phone=form.phone.data or "", term=form.term.data or "",
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require("cadres.create")
+    form = CadreForm()
+    _choices(form)
+    if form.validate_on_submit():
+        try:
+            cadre = operations.create_cadre(_data(form), form.effective_on.data)
+        except ValidationError as exc:
+            exc.apply_to(form)
+        else:
+            flash(_("Đã thêm cán bộ %(name)s.", name=cadre.full_name), "success")
+            return redirect(url_for(".show", cadre_id=cadre.id))
+    return render_template("cadres/form.html", form=form, cadre=None)
+
+
+@bp.route("/<int:cadre_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(cadre_id: int):
+    cadre = queries.cadre_with_relations(cadre_id)
+    if cadre is None:
+        abort(404)
+    require("cadres.edit", cadre)
+    form = CadreForm(obj=cadre if request.method == "GET" else None)
+    _choices(form)
+    if request.method == "GET":
+        form.unit.data = cadre.unit_id
+        form.titles.data = [t.title_type_id for t in queries.cadre_detail(cadre)["titles"] if t.end_on is None]
+        form.education_level.data = cadre.education_level_id or 0
+        form.political_level.data = cadre.political_level_id or 0
+        form.track_override.data = cadre.track_override_id or 0
+    if form.validate_on_submit():
+        try:
+            if form.code.data != cadre.code:
+                raise ValidationError({"code": _("Không đổi được mã cán bộ.")})
+            operations.update_cadre(cadre, _data(form), form.effective_on.data)
+        except ValidationError as exc:
+            exc.apply_to(form)
+        else:
+            flash(_("Đã lưu hồ sơ cán bộ."), "success")
+            return redirect(url_for(".show", cadre_id=cadre.id))
+    return render_template("cadres/form.html", form=form, cadre=cadre)
+
+
+__all__ = ["bp", "Cadre"]

@@ -1,0 +1,56 @@
+"""The ``lms`` command: Flask's command group for this app (run, shell, db …) plus the platform's commands."""
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from lms.core.db import db
+from lms.core.errors import ValidationError
+
+
+def _create_app() -> Flask:
+    from lms import create_app
+
+    return create_app(generate_secret=True)
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, help="Nền tảng học tập cho cán bộ công đoàn.")
+def main() -> None:
+    """Entry point of the ``lms`` console script."""
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--role", required=True, type=click.Choice(["cadre", "trainer", "union_admin", "federation_admin"]))
+@click.option("--unit", "unit_code", help="Unit code (the scope of a union admin).")
+@click.option("--cadre", "cadre_code", help="Cadre code to link this login to.")
+@click.option("--password", help="For scripts; otherwise the password is read from standard input.")
+@with_appcontext
+def create_user_command(username, role, unit_code, cadre_code, password):
+    """Create a login. The password comes from standard input unless --password is given."""
+    from lms.accounts.operations import create_user
+
+    if password is None:
+        if sys.stdin.isatty():
+            password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+        else:
+            password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user = create_user(username, password, role, unit_code, cadre_code)
+    except ValidationError as exc:
+        db.session.rollback()
+        for field, message in exc.errors.items():
+            click.echo(f"{field}: {message}" if field else message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(create_user_command)
+    from lms.demo import demo_command  # noqa: E402
+
+    app.cli.add_command(demo_command)

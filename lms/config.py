@@ -1,0 +1,35 @@
+"""Default configuration. No secrets here: the secret key lives in the instance folder or LMS_SECRET_KEY.
+
+Layers, each overriding the one before: these defaults → ``instance/config.py`` → ``LMS_*``
+environment variables (``LMS_FOO=bar`` sets ``FOO``; JSON values are decoded) → the test config.
+``DATABASE_URL`` chooses the database; unset means SQLite in the instance folder.
+"""
+
+BABEL_DEFAULT_LOCALE = "vi"
+BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = False  # set LMS_SESSION_COOKIE_SECURE=true behind HTTPS
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = 60 * 60 * 12
+
+WTF_CSRF_TIME_LIMIT = None  # a cadre may keep a form open for a long time on a phone
+
+MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+# Login throttling: after LOGIN_SLOWDOWN_AFTER failures, each attempt must wait 2**(n - after)
+# seconds (capped); after LOGIN_LOCK_AFTER failures the account is locked for LOGIN_LOCK_MINUTES.
+LOGIN_SLOWDOWN_AFTER = 3
+LOGIN_SLOWDOWN_MAX_SECONDS = 60
+LOGIN_LOCK_AFTER = 10
+LOGIN_LOCK_MINUTES = 15
+
+# Plugins: names of installed entry points to load per group; None means all installed ones.
+ENABLED_PLUGINS = None
+
+PAGE_SIZE = 50

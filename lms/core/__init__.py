@@ -1,0 +1,1 @@
+"""Shared building blocks: database, authentication, policy, forms, plugins, text and formatting."""

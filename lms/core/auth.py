@@ -1,0 +1,80 @@
+"""Flask-Login wiring and login throttling."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+from flask_login import LoginManager
+from sqlalchemy import select
+
+from lms.core.db import db, utcnow
+from lms.core.i18n import _l
+
+login_manager = LoginManager()
+login_manager.login_view = "accounts.login"
+login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+login_manager.login_message_category = "info"
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def _load_user(identity: str):
+    from lms.accounts.models import User
+
+    user_id, _, token = identity.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_token != token:
+        return None
+    return user
+
+
+@dataclass
+class LoginResult:
+    user: object | None
+    error: str | None = None
+    wait_seconds: int = 0
+
+
+def authenticate(username: str, password: str, now: dt.datetime | None = None) -> LoginResult:
+    """Check a password with throttling: failures slow the account down, then lock it for a while.
+
+    Counts are kept on the account row, so throttling holds across workers and restarts. The same
+    message is given for an unknown user and a wrong password.
+    """
+    from lms.accounts.models import User
+
+    cfg = current_app.config
+    now = now or utcnow()
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    generic = _l("Tên đăng nhập hoặc mật khẩu không đúng.")
+    if user is None:
+        return LoginResult(None, str(generic))
+    if user.locked_until and user.locked_until > now:
+        minutes = math.ceil((user.locked_until - now).total_seconds() / 60)
+        return LoginResult(None, str(_l("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau %(n)s phút.", n=minutes)), minutes * 60)
+    if user.failed_logins >= cfg["LOGIN_SLOWDOWN_AFTER"] and user.last_failed_at:
+        delay = min(2 ** (user.failed_logins - cfg["LOGIN_SLOWDOWN_AFTER"]), cfg["LOGIN_SLOWDOWN_MAX_SECONDS"])
+        ready_at = user.last_failed_at + dt.timedelta(seconds=delay)
+        if ready_at > now:
+            seconds = math.ceil((ready_at - now).total_seconds())
+            return LoginResult(None, str(_l("Đăng nhập sai nhiều lần. Vui lòng chờ %(n)s giây rồi thử lại.", n=seconds)), seconds)
+    if not user.is_enabled or not user.check_password(password):
+        user.failed_logins += 1
+        user.last_failed_at = now
+        if user.failed_logins >= cfg["LOGIN_LOCK_AFTER"]:
+            user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+            user.failed_logins = 0
+        return LoginResult(None, str(generic))
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_failed_at = None
+    user.last_login_at = now
+    return LoginResult(user)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)

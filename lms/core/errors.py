@@ -1,0 +1,21 @@
+"""Errors that operations raise and views map back onto forms."""
+from __future__ import annotations
+
+
+class ValidationError(Exception):
+    """Invalid input for an operation: ``errors`` maps field names (or "") to messages."""
+
+    def __init__(self, errors: dict[str, str] | str):
+        if isinstance(errors, str):
+            errors = {"": errors}
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" if k else v for k, v in errors.items()))
+
+    def apply_to(self, form) -> None:
+        """Put the messages on the form's fields; messages without a field go to ``form.form_errors``."""
+        for name, message in self.errors.items():
+            field = getattr(form, name, None) if name else None
+            if field is not None and hasattr(field, "errors"):
+                field.errors = [*field.errors, message] if isinstance(field.errors, list) else [message]
+            else:
+                form.form_errors.append(message)

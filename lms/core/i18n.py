@@ -1,0 +1,91 @@
+"""Languages (Vietnamese first, English second) and Vietnamese number and date formatting."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext  # noqa: F401 (re-exported)
+from flask_login import current_user
+
+from lms import ROOT
+
+babel = Babel()
+_ = gettext
+_l = lazy_gettext
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def _separators() -> tuple[str, str]:
+    """(thousands, decimal) separators for the current language."""
+    try:
+        lang = str(get_locale() or "vi")
+    except Exception:  # outside a request
+        lang = "vi"
+    return (",", ".") if lang.startswith("en") else (".", ",")
+
+
+def format_number(value: float | int | Decimal | None, decimals: int = 0) -> str:
+    """2701 → "2.701"; 98.48, 1 → "98,5" (in English: 2,701 and 98.5)."""
+    if value is None:
+        return "–"
+    quantum = Decimal(1).scaleb(-decimals)
+    number = Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+    thousands, decimal = _separators()
+    sign = "-" if number < 0 else ""
+    integer, _, fraction = f"{abs(number):f}".partition(".")
+    groups = []
+    while len(integer) > 3:
+        groups.insert(0, integer[-3:])
+        integer = integer[:-3]
+    groups.insert(0, integer)
+    text = sign + thousands.join(groups)
+    return f"{text}{decimal}{fraction}" if decimals else text
+
+
+def format_percent(part: float | int, whole: float | int, decimals: int = 1) -> str:
+    """A share as "98,5%"; "–" when the whole is zero."""
+    if not whole:
+        return "–"
+    return format_number(Decimal(part) * 100 / Decimal(whole), decimals) + "%"
+
+
+def format_date(value: dt.date | dt.datetime | None) -> str:
+    """05/03/2026 in every language (the Vietnamese convention)."""
+    if value is None:
+        return ""
+    return value.strftime("%d/%m/%Y")
+
+
+def format_datetime(value: dt.datetime | None) -> str:
+    """05/03/2026 14:05 in Vietnam's time zone, 24-hour clock."""
+    if value is None:
+        return ""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return value.astimezone(tz).strftime("%d/%m/%Y %H:%M")
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "lms" / "translations"),
+    )
+    app.jinja_env.filters["num"] = format_number
+    app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["datetime"] = format_datetime
+    app.jinja_env.globals["percent"] = format_percent
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.add_extension("jinja2.ext.i18n")
+    _ = request  # keep the import: locale selection runs inside requests

@@ -1,0 +1,144 @@
+"""The one place that decides who may do what.
+
+Views, templates and commands ask ``can(user, action, obj)``; ``require`` turns a refusal into
+HTTP 403. Rules are small functions registered per action, so every area's rules sit here side
+by side and a test can walk them all.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from flask import abort
+from flask_login import current_user
+
+from lms.accounts.models import ROLE_CADRE, ROLE_FEDERATION_ADMIN, ROLE_TRAINER, ROLE_UNION_ADMIN
+
+Rule = Callable[[Any, Any], bool]
+RULES: dict[str, Rule] = {}
+
+
+def rule(*actions: str):
+    def register(fn: Rule) -> Rule:
+        for action in actions:
+            if action in RULES:
+                raise RuntimeError(f"two rules for {action!r}")
+            RULES[action] = fn
+        return fn
+
+    return register
+
+
+def can(user, action: str, obj: Any = None) -> bool:
+    """True when ``user`` may do ``action`` (on ``obj`` where the action is about one object)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    check = RULES.get(action)
+    if check is None:
+        raise KeyError(f"no policy rule for {action!r}")
+    return bool(check(user, obj))
+
+
+def require(action: str, obj: Any = None) -> None:
+    if not current_user.is_authenticated:
+        abort(401)
+    if not can(current_user, action, obj):
+        abort(403)
+
+
+# -- helpers -----------------------------------------------------------------------------------
+
+def is_federation_admin(user) -> bool:
+    return user.role == ROLE_FEDERATION_ADMIN
+
+
+def is_union_admin(user) -> bool:
+    return user.role == ROLE_UNION_ADMIN and user.unit is not None
+
+
+def in_scope(user, unit) -> bool:
+    """Whether ``unit`` lies in the part of the tree ``user`` administers."""
+    if unit is None:
+        return False
+    if is_federation_admin(user):
+        return True
+    if is_union_admin(user):
+        return unit.path.startswith(user.unit.path)
+    return False
+
+
+def is_admin(user) -> bool:
+    return is_federation_admin(user) or is_union_admin(user)
+
+
+# -- rules -------------------------------------------------------------------------------------
+
+@rule("home.view")
+def _authenticated(user, obj) -> bool:
+    return True
+
+
+@rule("admin.area", "orgs.list", "cadres.list", "reports.overview")
+def _any_admin(user, obj) -> bool:
+    return is_admin(user)
+
+
+@rule("orgs.view", "orgs.create_child", "orgs.edit")
+def _unit_in_scope(user, unit) -> bool:
+    return in_scope(user, unit)
+
+
+@rule("orgs.restructure")
+def _restructure(user, unit) -> bool:
+    """Move, merge or dissolve: a union admin may not restructure the root of their own scope."""
+    if is_federation_admin(user):
+        return True
+    return in_scope(user, unit) and unit.id != user.unit_id
+
+
+@rule("cadres.view")
+def _view_cadre(user, cadre) -> bool:
+    if cadre is None:
+        return False
+    if user.cadre_id is not None and user.cadre_id == cadre.id:
+        return True
+    return in_scope(user, cadre.unit)
+
+
+@rule("cadres.edit")
+def _edit_cadre(user, cadre) -> bool:
+    return cadre is not None and in_scope(user, cadre.unit)
+
+
+@rule("cadres.create")
+def _create_cadre(user, unit) -> bool:
+    return in_scope(user, unit) if unit is not None else is_admin(user)
+
+
+@rule("cadres.import", "users.manage_all", "settings.edit")
+def _federation_only(user, obj) -> bool:
+    return is_federation_admin(user)
+
+
+@rule("users.manage")
+def _manage_user(user, target) -> bool:
+    """Federation admins manage every account; union admins the cadre accounts of their subtree."""
+    if is_federation_admin(user):
+        return True
+    if target is None:
+        return is_union_admin(user)
+    return (
+        is_union_admin(user)
+        and target.role == ROLE_CADRE
+        and target.cadre is not None
+        and in_scope(user, target.cadre.unit)
+    )
+
+
+@rule("trainer.area")
+def _trainer(user, obj) -> bool:
+    return user.role in (ROLE_TRAINER, ROLE_FEDERATION_ADMIN)
+
+
+@rule("learner.area")
+def _learner(user, obj) -> bool:
+    return user.cadre_id is not None

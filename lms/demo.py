@@ -1,0 +1,3 @@
+import click
+
+demo_command = click.Command("demo")

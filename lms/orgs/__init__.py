@@ -1,0 +1,1 @@
+"""The organisation tree: units, levels, sector tracks, and their dated history."""

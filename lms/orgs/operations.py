@@ -1,0 +1,165 @@
+"""Changes to the organisation tree. Each writes a dated ``UnitEvent`` and keeps every cadre's history.
+
+Operations validate their input, change the database and flush; the request or command commits.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select, update
+
+from lms.cadres.models import Cadre, CadreTitle, Membership
+from lms.core.db import db
+from lms.core.errors import ValidationError
+from lms.core.i18n import _l
+from lms.core.text import fold, nfc
+from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
+
+
+def _event(unit: Unit, kind: str, effective_on: dt.date, actor_id: int | None, **values) -> UnitEvent:
+    event = UnitEvent(unit_id=unit.id, kind=kind, effective_on=effective_on, actor_id=actor_id, **values)
+    db.session.add(event)
+    return event
+
+
+def _require_active(unit: Unit, field: str = "") -> None:
+    if not unit.is_active:
+        raise ValidationError({field: str(_l("Đơn vị %(name)s đã giải thể hoặc sáp nhập.", name=unit.name))})
+
+
+def create_unit(
+    *, code: str, name: str, level: UnitLevel, parent: Unit | None, track: Track | None,
+    active_from: dt.date, actor_id: int | None = None,
+) -> Unit:
+    code = nfc(code).upper()
+    name = nfc(name)
+    errors = {}
+    if not code:
+        errors["code"] = str(_l("Vui lòng nhập mã đơn vị."))
+    elif db.session.scalar(select(Unit.id).where(Unit.code == code)):
+        errors["code"] = str(_l("Mã đơn vị %(code)s đã có.", code=code))
+    if not name:
+        errors["name"] = str(_l("Vui lòng nhập tên đơn vị."))
+    if parent is not None:
+        if not parent.is_active:
+            errors["parent"] = str(_l("Đơn vị cấp trên đã giải thể hoặc sáp nhập."))
+        elif parent.level.rank >= level.rank:
+            errors["level"] = str(_l("Cấp của đơn vị phải thấp hơn cấp của đơn vị cấp trên."))
+    if errors:
+        raise ValidationError(errors)
+    unit = Unit(
+        code=code, name=name, search_key=fold(f"{name} {code}"), level=level, parent=parent,
+        track=track if track is not None else (parent.track if parent is not None else None),
+        active_from=active_from,
+    )
+    db.session.add(unit)
+    db.session.flush()
+    unit.path = (parent.path if parent is not None else "/") + f"{unit.id}/"
+    _event(unit, "create", active_from, actor_id, new_name=name, new_parent_id=parent.id if parent else None,
+           new_track_id=unit.track_id)
+    db.session.flush()
+    return unit
+
+
+def rename_unit(unit: Unit, new_name: str, effective_on: dt.date, actor_id: int | None = None) -> Unit:
+    _require_active(unit)
+    new_name = nfc(new_name)
+    if not new_name:
+        raise ValidationError({"name": str(_l("Vui lòng nhập tên đơn vị."))})
+    if new_name == unit.name:
+        raise ValidationError({"name": str(_l("Tên mới trùng tên hiện tại."))})
+    _event(unit, "rename", effective_on, actor_id, old_name=unit.name, new_name=new_name)
+    unit.name = new_name
+    unit.search_key = fold(f"{new_name} {unit.code}")
+    db.session.flush()
+    return unit
+
+
+def set_track(unit: Unit, track: Track | None, effective_on: dt.date, actor_id: int | None = None) -> Unit:
+    _require_active(unit)
+    _event(unit, "retrack", effective_on, actor_id, old_track_id=unit.track_id, new_track_id=track.id if track else None)
+    unit.track = track
+    db.session.flush()
+    return unit
+
+
+def move_unit(unit: Unit, new_parent: Unit, effective_on: dt.date, actor_id: int | None = None) -> Unit:
+    """Put ``unit`` (and its whole subtree) under ``new_parent``. Cadres stay in their units."""
+    _require_active(unit)
+    _require_active(new_parent, "parent")
+    if new_parent.id == unit.id or new_parent.path.startswith(unit.path):
+        raise ValidationError({"parent": str(_l("Không thể chuyển một đơn vị vào bên trong chính nó."))})
+    if new_parent.id == unit.parent_id:
+        raise ValidationError({"parent": str(_l("Đơn vị đã trực thuộc %(name)s.", name=new_parent.name))})
+    if new_parent.level.rank >= unit.level.rank:
+        raise ValidationError({"parent": str(_l("Đơn vị cấp trên mới phải ở cấp cao hơn đơn vị được chuyển."))})
+    _event(unit, "move", effective_on, actor_id, old_parent_id=unit.parent_id, new_parent_id=new_parent.id)
+    old_prefix = unit.path
+    new_prefix = new_parent.path + f"{unit.id}/"
+    db.session.execute(
+        update(Unit)
+        .where(Unit.path.startswith(old_prefix))
+        .values(path=func.replace(Unit.path, old_prefix, new_prefix))
+        .execution_options(synchronize_session=False)
+    )
+    unit.parent = new_parent
+    db.session.flush()
+    db.session.expire_all()
+    return db.session.get(Unit, unit.id)
+
+
+def _close_memberships(unit: Unit, effective_on: dt.date, reason: str, reopen_in: Unit | None) -> int:
+    """End every current membership in ``unit``; with ``reopen_in``, the cadres continue there."""
+    rows = db.session.scalars(
+        select(Membership).where(Membership.unit_id == unit.id, Membership.end_on.is_(None))
+    ).all()
+    for membership in rows:
+        membership.end_on = effective_on
+        if reopen_in is not None:
+            db.session.add(Membership(cadre_id=membership.cadre_id, unit_id=reopen_in.id, start_on=effective_on, reason=reason))
+    db.session.execute(
+        update(Cadre).where(Cadre.unit_id == unit.id).values(unit_id=reopen_in.id if reopen_in else None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(CadreTitle).where(CadreTitle.unit_id == unit.id, CadreTitle.end_on.is_(None)).values(end_on=effective_on)
+        .execution_options(synchronize_session=False)
+    )
+    return len(rows)
+
+
+def merge_unit(unit: Unit, target: Unit, effective_on: dt.date, actor_id: int | None = None) -> Unit:
+    """Merge ``unit`` into ``target``: its cadres and sub-units continue in ``target``; it ends."""
+    _require_active(unit)
+    _require_active(target, "target")
+    if target.id == unit.id or target.path.startswith(unit.path):
+        raise ValidationError({"target": str(_l("Không thể sáp nhập một đơn vị vào chính nó hoặc đơn vị trực thuộc nó."))})
+    children = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.active_to.is_(None))).all()
+    for child in children:
+        if target.level.rank >= child.level.rank:
+            raise ValidationError({"target": str(_l("Đơn vị nhận sáp nhập không thể quản lý đơn vị trực thuộc %(name)s.", name=child.name))})
+        move_unit(child, target, effective_on, actor_id)
+    unit = db.session.get(Unit, unit.id)
+    target = db.session.get(Unit, target.id)
+    moved = _close_memberships(unit, effective_on, "merge", target)
+    _event(unit, "merge", effective_on, actor_id, target_id=target.id, note=str(moved))
+    unit.active_to = effective_on
+    unit.merged_into = target
+    db.session.flush()
+    return target
+
+
+def dissolve_unit(unit: Unit, effective_on: dt.date, actor_id: int | None = None, note: str = "") -> Unit:
+    """End ``unit``. Its active sub-units must be moved or dissolved first; its cadres' memberships close."""
+    _require_active(unit)
+    active_children = db.session.scalar(
+        select(func.count(Unit.id)).where(Unit.parent_id == unit.id, Unit.active_to.is_(None))
+    )
+    if active_children:
+        raise ValidationError(str(_l(
+            "Đơn vị còn %(n)s đơn vị trực thuộc đang hoạt động: hãy chuyển hoặc giải thể chúng trước.", n=active_children)))
+    _close_memberships(unit, effective_on, "dissolve", None)
+    _event(unit, "dissolve", effective_on, actor_id, note=nfc(note))
+    unit.active_to = effective_on
+    db.session.flush()
+    return unit

@@ -1,0 +1,106 @@
+"""Reads of the organisation tree, each in a fixed number of queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+
+from lms.cadres.models import Cadre
+from lms.core.db import db
+from lms.core.policy import is_federation_admin
+from lms.core.text import fold
+from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
+
+
+def scope_root(user) -> Unit | None:
+    """The unit at the top of what ``user`` administers (None = the whole tree)."""
+    if is_federation_admin(user):
+        return None
+    return user.unit
+
+
+def scope_filter(user, column=Unit.path):
+    """A WHERE clause limiting units (by their path column) to the user's scope."""
+    root = scope_root(user)
+    if root is None:
+        return True
+    return column.startswith(root.path)
+
+
+@dataclass
+class TreeNode:
+    unit: Unit
+    cadres: int = 0
+    children: list["TreeNode"] = field(default_factory=list)
+
+
+def tree(user, include_inactive: bool = False) -> list[TreeNode]:
+    """The units in the user's scope as a nested tree with current cadre counts: two queries."""
+    query = select(Unit).where(scope_filter(user)).order_by(Unit.path)
+    if not include_inactive:
+        query = query.where(Unit.active_to.is_(None))
+    units = db.session.scalars(query).all()
+    counts = dict(db.session.execute(
+        select(Cadre.unit_id, func.count()).join(Unit, Unit.id == Cadre.unit_id)
+        .where(scope_filter(user)).group_by(Cadre.unit_id)
+    ).all())
+    nodes = {u.id: TreeNode(u, counts.get(u.id, 0)) for u in units}
+    roots: list[TreeNode] = []
+    for unit in units:
+        parent = nodes.get(unit.parent_id) if unit.parent_id else None
+        (parent.children if parent else roots).append(nodes[unit.id])
+    for node in nodes.values():
+        node.children.sort(key=lambda n: (n.unit.level.rank, fold(n.unit.name)))
+    return roots
+
+
+def search_units(user, text: str, limit: int = 50) -> list[Unit]:
+    key = fold(text)
+    query = select(Unit).where(scope_filter(user), Unit.search_key.contains(key)).order_by(Unit.active_to.is_not(None), Unit.path).limit(limit)
+    return list(db.session.scalars(query))
+
+
+def unit_detail(unit: Unit) -> dict:
+    """What the unit page shows: ancestors, children, counts, history."""
+    ancestor_ids = unit.ancestor_ids()[:-1]
+    ancestors = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ancestor_ids)))} if ancestor_ids else {}
+    children = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.active_to.is_not(None), Unit.name)).all()
+    cadres_here = db.session.scalar(select(func.count(Cadre.id)).where(Cadre.unit_id == unit.id))
+    cadres_subtree = db.session.scalar(
+        select(func.count(Cadre.id)).join(Unit, Unit.id == Cadre.unit_id).where(Unit.path.startswith(unit.path))
+    )
+    events = db.session.scalars(
+        select(UnitEvent).where(or_(UnitEvent.unit_id == unit.id, UnitEvent.target_id == unit.id))
+        .order_by(UnitEvent.effective_on.desc(), UnitEvent.id.desc())
+    ).all()
+    related = {e.old_parent_id for e in events} | {e.new_parent_id for e in events} | {e.target_id for e in events} | {e.unit_id for e in events}
+    related.discard(None)
+    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(related))).all()) if related else {}
+    return {
+        "ancestors": [ancestors[i] for i in ancestor_ids if i in ancestors],
+        "children": children,
+        "cadres_here": cadres_here,
+        "cadres_subtree": cadres_subtree,
+        "events": events,
+        "names": names,
+    }
+
+
+def unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str]]:
+    """Active units in scope for a select box, with their level, excluding ``exclude``'s subtree."""
+    query = select(Unit.id, Unit.name, Unit.code, Unit.path, UnitLevel.name).join(UnitLevel).where(
+        scope_filter(user), Unit.active_to.is_(None)
+    ).order_by(Unit.path)
+    rows = db.session.execute(query).all()
+    return [
+        (uid, f"{name} ({code} · {level})") for uid, name, code, path, level in rows
+        if exclude is None or not path.startswith(exclude.path)
+    ]
+
+
+def levels() -> list[UnitLevel]:
+    return list(db.session.scalars(select(UnitLevel).order_by(UnitLevel.rank)))
+
+
+def tracks() -> list[Track]:
+    return list(db.session.scalars(select(Track).order_by(Track.position)))

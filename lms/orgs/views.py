@@ -1,0 +1,161 @@
+"""Pages of the organisation tree. Views are thin: they check policy, validate forms, call operations."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from lms.core.db import db
+from lms.core.errors import ValidationError
+from lms.core.i18n import _
+from lms.core.policy import can, require
+from lms.orgs import operations, queries
+from lms.orgs.forms import DissolveForm, MergeForm, MoveForm, RenameForm, TrackForm, UnitForm
+from lms.orgs.models import Track, Unit, UnitLevel
+
+bp = Blueprint("orgs", __name__, url_prefix="/units", template_folder="templates")
+
+
+def _unit_or_404(unit_id: int) -> Unit:
+    unit = db.session.get(Unit, unit_id)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def _track_choices():
+    return [(0, _("Không xác định"))] + [(t.id, t.name) for t in queries.tracks()]
+
+
+def _forms(unit: Unit, **given):
+    forms = {
+        "rename": given.get("rename") or RenameForm(prefix="rename", name=unit.name),
+        "retrack": given.get("retrack") or TrackForm(prefix="retrack", track=unit.track_id or 0),
+        "move": given.get("move") or MoveForm(prefix="move"),
+        "merge": given.get("merge") or MergeForm(prefix="merge"),
+        "dissolve": given.get("dissolve") or DissolveForm(prefix="dissolve"),
+    }
+    forms["retrack"].track.choices = _track_choices()
+    choices = queries.unit_choices(current_user, exclude=unit)
+    forms["move"].parent.choices = choices
+    forms["merge"].target.choices = choices
+    return forms
+
+
+def _render_unit(unit: Unit, status: int = 200, **given):
+    return render_template(
+        "orgs/unit.html", unit=unit, detail=queries.unit_detail(unit), forms=_forms(unit, **given)
+    ), status
+
+
+@bp.route("/")
+@login_required
+def index():
+    require("orgs.list")
+    q = request.args.get("q", "").strip()
+    if q:
+        return render_template("orgs/index.html", q=q, results=queries.search_units(current_user, q), roots=None)
+    return render_template("orgs/index.html", q="", results=None, roots=queries.tree(current_user))
+
+
+@bp.route("/<int:unit_id>")
+@login_required
+def show(unit_id: int):
+    unit = _unit_or_404(unit_id)
+    require("orgs.view", unit)
+    return _render_unit(unit)
+
+
+@bp.route("/<int:unit_id>/children/new", methods=["GET", "POST"])
+@login_required
+def create_child(unit_id: int):
+    parent = _unit_or_404(unit_id)
+    require("orgs.create_child", parent)
+    form = UnitForm(track=parent.track_id or 0)
+    lower = [lv for lv in queries.levels() if lv.rank > parent.level.rank]
+    form.level.choices = [(lv.id, lv.name) for lv in lower]
+    form.track.choices = _track_choices()
+    if form.validate_on_submit():
+        try:
+            unit = operations.create_unit(
+                code=form.code.data, name=form.name.data, level=db.session.get(UnitLevel, form.level.data),
+                parent=parent, track=db.session.get(Track, form.track.data) if form.track.data else None,
+                active_from=form.active_from.data, actor_id=current_user.id,
+            )
+        except ValidationError as exc:
+            exc.apply_to(form)
+        else:
+            flash(_("Đã tạo đơn vị %(name)s.", name=unit.name), "success")
+            return redirect(url_for(".show", unit_id=unit.id))
+    return render_template("orgs/new.html", parent=parent, form=form)
+
+
+def _restructure(unit_id: int, key: str, form_class, action: str, run):
+    unit = _unit_or_404(unit_id)
+    require(action, unit)
+    form = form_class(prefix=key)
+    if form.validate_on_submit():
+        try:
+            message = run(unit, form)
+        except ValidationError as exc:
+            exc.apply_to(form)
+        else:
+            flash(message, "success")
+            return redirect(url_for(".show", unit_id=unit.id))
+    return _render_unit(unit, 422, **{key: form})
+
+
+@bp.route("/<int:unit_id>/rename", methods=["POST"])
+@login_required
+def rename(unit_id: int):
+    def run(unit, form):
+        operations.rename_unit(unit, form.name.data, form.effective_on.data, current_user.id)
+        return _("Đã đổi tên đơn vị.")
+
+    return _restructure(unit_id, "rename", RenameForm, "orgs.edit", run)
+
+
+@bp.route("/<int:unit_id>/track", methods=["POST"])
+@login_required
+def retrack(unit_id: int):
+    def run(unit, form):
+        operations.set_track(unit, db.session.get(Track, form.track.data) if form.track.data else None,
+                             form.effective_on.data, current_user.id)
+        return _("Đã đổi khu vực của đơn vị.")
+
+    return _restructure(unit_id, "retrack", TrackForm, "orgs.edit", run)
+
+
+@bp.route("/<int:unit_id>/move", methods=["POST"])
+@login_required
+def move(unit_id: int):
+    def run(unit, form):
+        new_parent = db.session.get(Unit, form.parent.data)
+        if new_parent is None or not can(current_user, "orgs.create_child", new_parent):
+            raise ValidationError({"parent": _("Bạn không quản lý đơn vị đích này.")})
+        operations.move_unit(unit, new_parent, form.effective_on.data, current_user.id)
+        return _("Đã chuyển đơn vị sang %(name)s.", name=new_parent.name)
+
+    return _restructure(unit_id, "move", MoveForm, "orgs.restructure", run)
+
+
+@bp.route("/<int:unit_id>/merge", methods=["POST"])
+@login_required
+def merge(unit_id: int):
+    def run(unit, form):
+        target = db.session.get(Unit, form.target.data)
+        if target is None or not can(current_user, "orgs.edit", target):
+            raise ValidationError({"target": _("Bạn không quản lý đơn vị đích này.")})
+        operations.merge_unit(unit, target, form.effective_on.data, current_user.id)
+        return _("Đã sáp nhập vào %(name)s.", name=target.name)
+
+    return _restructure(unit_id, "merge", MergeForm, "orgs.restructure", run)
+
+
+@bp.route("/<int:unit_id>/dissolve", methods=["POST"])
+@login_required
+def dissolve(unit_id: int):
+    def run(unit, form):
+        operations.dissolve_unit(unit, form.effective_on.data, current_user.id, form.note.data or "")
+        return _("Đã ghi nhận giải thể đơn vị.")
+
+    return _restructure(unit_id, "dissolve", DissolveForm, "orgs.restructure", run)
