@@ -68,7 +68,11 @@ def app(database_url, tmp_path_factory):
     with app.app_context():
         upgrade()
         db.session.remove()
-    return app
+    yield app
+    with app.app_context():
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
 
 
 @pytest.fixture()
