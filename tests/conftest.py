@@ -6,6 +6,7 @@ database there, runs every test against it, and drops only that database at the 
 """
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import itertools
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from lms import create_app
@@ -44,6 +46,17 @@ def _postgres_database(server_url: str):
     return server.set(database=name).render_as_string(hide_password=False), drop
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in a real server: its own app context, ``g`` and session.
+
+    Without this, a request made while a test holds an application context would reuse that context,
+    and with it ``g`` (the logged-in user, the CSRF token) of earlier requests by other clients.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
     server = os.environ.get("TEST_DATABASE_URL")
@@ -65,6 +78,7 @@ def app(database_url, tmp_path_factory):
         "SERVER_NAME": "lms.test",
     })
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
         db.session.remove()

@@ -12,6 +12,7 @@ from lms.accounts.models import ROLE_CADRE, ROLES, User
 from lms.cadres.models import Cadre
 from lms.core.db import db
 from lms.core.errors import ValidationError
+from lms.core.forms import choices
 from lms.core.forms import ActionForm
 from lms.core.i18n import _, _l
 from lms.core.policy import can, is_federation_admin, require
@@ -40,7 +41,7 @@ def index():
     require("users.manage")
     form = UserForm()
     roles = ROLES if is_federation_admin(current_user) else (ROLE_CADRE,)
-    form.role.choices = [(r, str(ROLE_LABELS[r])) for r in roles]
+    form.role.choices = choices([(r, str(ROLE_LABELS[r])) for r in roles])
     if form.validate_on_submit():
         try:
             if form.role.data not in roles:

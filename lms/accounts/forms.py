@@ -3,7 +3,7 @@ from __future__ import annotations
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.core.forms import BaseForm
+from lms.core.forms import BaseForm, choices
 from lms.core.i18n import _l
 
 
@@ -13,7 +13,7 @@ class LoginForm(BaseForm):
 
 
 class LanguageForm(BaseForm):
-    lang = SelectField(choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    lang = SelectField(choices=choices([("vi", "Tiếng Việt"), ("en", "English")]))
 
 
 class UserForm(BaseForm):

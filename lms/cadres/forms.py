@@ -5,17 +5,17 @@ import datetime as dt
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from lms.core.forms import BaseForm
+from lms.core.forms import BaseForm, choices
 from lms.core.i18n import _l
 
 
 class CadreForm(BaseForm):
     code = StringField(_l("Mã cán bộ"), validators=[DataRequired(_l("Vui lòng nhập mã cán bộ.")), Length(max=40)])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=200)])
-    gender = SelectField(_l("Giới tính"), choices=[("female", _l("Nữ")), ("male", _l("Nam"))])
+    gender = SelectField(_l("Giới tính"), choices=choices([("female", _l("Nữ")), ("male", _l("Nam"))]))
     birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
     unit = SelectField(_l("Đơn vị"), coerce=int)
-    employment = SelectField(_l("Chế độ"), choices=[("part_time", _l("Không chuyên trách")), ("full_time", _l("Chuyên trách"))])
+    employment = SelectField(_l("Chế độ"), choices=choices([("part_time", _l("Không chuyên trách")), ("full_time", _l("Chuyên trách"))]))
     titles = SelectMultipleField(_l("Chức danh"), coerce=int)
     education_level = SelectField(_l("Trình độ chuyên môn"), coerce=int)
     political_level = SelectField(_l("Trình độ lý luận chính trị"), coerce=int)

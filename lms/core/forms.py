@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from lms.core.text import nfc
 
@@ -21,3 +22,8 @@ class BaseForm(FlaskForm):
 
 class ActionForm(BaseForm):
     """An empty form for one-button actions: it only carries the CSRF token."""
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select-box options from (value, label) pairs (WTForms 3.3 wants SelectChoice objects)."""
+    return [SelectChoice(value, label) for value, label in pairs]

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 
 from lms.core.db import db
 from lms.core.errors import ValidationError
+from lms.core.forms import choices
 from lms.core.i18n import _
 from lms.core.policy import can, require
 from lms.orgs import operations, queries
@@ -34,10 +35,10 @@ def _forms(unit: Unit, **given):
         "merge": given.get("merge") or MergeForm(prefix="merge"),
         "dissolve": given.get("dissolve") or DissolveForm(prefix="dissolve"),
     }
-    forms["retrack"].track.choices = _track_choices()
-    choices = queries.unit_choices(current_user, exclude=unit)
-    forms["move"].parent.choices = choices
-    forms["merge"].target.choices = choices
+    forms["retrack"].track.choices = choices(_track_choices())
+    units = queries.unit_choices(current_user, exclude=unit)
+    forms["move"].parent.choices = choices(units)
+    forms["merge"].target.choices = choices(units)
     return forms
 
 
@@ -72,8 +73,8 @@ def create_child(unit_id: int):
     require("orgs.create_child", parent)
     form = UnitForm(track=parent.track_id or 0)
     lower = [lv for lv in queries.levels() if lv.rank > parent.level.rank]
-    form.level.choices = [(lv.id, lv.name) for lv in lower]
-    form.track.choices = _track_choices()
+    form.level.choices = choices([(lv.id, lv.name) for lv in lower])
+    form.track.choices = choices(_track_choices())
     if form.validate_on_submit():
         try:
             unit = operations.create_unit(

@@ -1,0 +1,159 @@
+"""Every route × every role, generated from the URL map so that a new route cannot escape it.
+
+Each endpoint declares who may use it. For GET the allowed roles get 200 (or a redirect where
+noted), the others 403, anonymous visitors a redirect to the login page. Every state-changing
+route is also refused without a CSRF token.
+"""
+from __future__ import annotations
+
+import pytest
+
+
+ROLES = ("anonymous", "cadre", "cadre2", "trainer", "other_union", "union", "admin")
+ADMINS = {"union", "admin"}  # the object under test lies in the subtree of `union`, not `other_union`
+EVERYONE = set(ROLES) - {"anonymous"}
+
+# endpoint → (roles allowed on GET, roles allowed on POST). None: that method is not served.
+# "public" means anonymous visitors too.
+ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
+    "static": ("public", None),
+    "home.index": (EVERYONE, None),
+    "accounts.login": ("public", "public"),
+    "accounts.logout": (None, EVERYONE),
+    "accounts.language": (None, "public"),
+    "accounts_admin.index": ({"union", "other_union", "admin"}, {"union", "other_union", "admin"}),
+    "accounts_admin.unlock": (None, {"union", "admin"}),
+    "orgs.index": ({"union", "other_union", "admin"}, None),
+    "orgs.show": (ADMINS, None),
+    "orgs.create_child": (ADMINS, ADMINS),
+    "orgs.rename": (None, ADMINS),
+    "orgs.retrack": (None, ADMINS),
+    "orgs.move": (None, ADMINS),
+    "orgs.merge": (None, ADMINS),
+    "orgs.dissolve": (None, ADMINS),
+    "cadres.index": ({"union", "other_union", "admin"}, None),
+    "cadres.show": ({"cadre", "union", "admin"}, None),
+    "cadres.create": ({"union", "other_union", "admin"}, {"union", "other_union", "admin"}),
+    "cadres.edit": (ADMINS, ADMINS),
+    "cadre_import.upload": ({"admin"}, {"admin"}),
+    "cadre_import.template": ({"admin"}, None),
+    "reports.overview": ({"union", "other_union", "admin"}, None),
+}
+
+
+def _url_for_rule(app, rule, objects) -> str:
+    values = {}
+    for arg in rule.arguments:
+        if arg == "filename":
+            values[arg] = "css/app.css"
+        else:
+            values[arg] = objects[arg]
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(rule.endpoint, **values)
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        for method in ("GET", "POST"):
+            if method in rule.methods:
+                yield rule, method
+
+
+def test_every_route_is_declared(app):
+    missing = sorted({rule.endpoint for rule, _ in _routes(app)} - set(ACCESS))
+    assert not missing, f"routes without an access declaration in tests/test_access.py: {missing}"
+    served = {(rule.endpoint, method) for rule, method in _routes(app)}
+    for endpoint, (get, post) in ACCESS.items():
+        if endpoint in {r.endpoint for r in app.url_map.iter_rules()}:
+            assert (get is not None) == ((endpoint, "GET") in served), endpoint
+            assert (post is not None) == ((endpoint, "POST") in served), endpoint
+
+
+@pytest.fixture()
+def objects(province):
+    users = province["users"]
+    return {
+        "unit_id": province["biz"].id,
+        "cadre_id": province["cadre_a"].id,
+        "user_id": users["cadre"].id,
+    }
+
+
+def _client_as(app, role, province):
+    client = app.test_client()
+    if role != "anonymous":
+        username = province["users"][role].username
+        response = client.post("/login", data={"username": username, "password": "mat-khau-thu-nghiem"})
+        assert response.status_code == 302, f"login as {role} failed"
+    return client
+
+
+def _allowed(spec, role) -> bool:
+    return spec == "public" or role in spec
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_get_routes_by_role(app, province, objects, role):
+    client = _client_as(app, role, province)
+    failures = []
+    for rule, method in _routes(app):
+        if method != "GET":
+            continue
+        get_spec = ACCESS[rule.endpoint][0]
+        url = _url_for_rule(app, rule, objects)
+        response = client.get(url)
+        if role == "anonymous" and get_spec != "public":
+            ok = response.status_code == 302 and "/login" in response.headers["Location"]
+        elif _allowed(get_spec, role):
+            ok = response.status_code in (200, 302) if rule.endpoint in {"accounts.login"} else response.status_code == 200
+        else:
+            ok = response.status_code == 403
+        response.close()
+        if not ok:
+            failures.append(f"GET {url} as {role}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_post_routes_refuse_unauthorised_roles(app, province, objects, role):
+    """A role that may not use a state-changing route gets 403 (or the login page) and nothing changes."""
+    client = _client_as(app, role, province)
+    failures = []
+    for rule, method in _routes(app):
+        if method != "POST":
+            continue
+        spec = ACCESS[rule.endpoint][1]
+        if _allowed(spec, role):
+            continue
+        url = _url_for_rule(app, rule, objects)
+        response = client.post(url, data={})
+        if role == "anonymous":
+            ok = response.status_code == 302 and "/login" in response.headers["Location"]
+        else:
+            ok = response.status_code == 403
+        if not ok:
+            failures.append(f"POST {url} as {role}: {response.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+def test_every_state_changing_route_requires_csrf(app, province, objects, csrf_on):
+    """With CSRF protection on, a POST without a token is refused on every route, for every role."""
+    failures = []
+    for role in ("anonymous", "admin"):
+        client = app.test_client()
+        if role == "admin":
+            # log in with a token taken from the login page
+            page = client.get("/login").get_data(as_text=True)
+            token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+            r = client.post("/login", data={"username": "admin", "password": "mat-khau-thu-nghiem", "csrf_token": token})
+            assert r.status_code == 302, r.get_data(as_text=True)
+        for rule, method in _routes(app):
+            if method != "POST":
+                continue
+            url = _url_for_rule(app, rule, objects)
+            response = client.post(url, data={"name": "x"})
+            if response.status_code != 400:
+                failures.append(f"POST {url} as {role} without a token: {response.status_code}")
+    assert not failures, "\n".join(failures)
