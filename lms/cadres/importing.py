@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from lms.cadres.models import Cadre, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
@@ -94,8 +95,13 @@ def label(key: str) -> str:
 
 
 def template_headers() -> list[str]:
-    """The header row of the downloadable template, in column order."""
-    return [label(c.key) for c in COLUMNS]
+    """The header row of the downloadable template, in column order, always in Vietnamese.
+
+    Headers are part of the file format, not of the interface: an English-speaking admin still
+    gets a file that any other admin can import.
+    """
+    with force_locale("vi"):
+        return [label(c.key) for c in COLUMNS]
 
 
 # -- results -----------------------------------------------------------------------------------

@@ -11,8 +11,74 @@ def _normalise(value):
     return nfc(value) if isinstance(value, str) else value
 
 
+# WTForms ships no Vietnamese catalogue: its built-in messages, translated here.
+WTFORMS_VI = {
+    "This field is required.": "Trường này là bắt buộc.",
+    "Not a valid choice.": "Lựa chọn không hợp lệ.",
+    "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Not a valid date value.": "Ngày không hợp lệ (dạng ngày/tháng/năm).",
+    "Not a valid datetime value.": "Thời điểm không hợp lệ.",
+    "Not a valid time value.": "Giờ không hợp lệ.",
+    "Not a valid integer value.": "Vui lòng nhập một số nguyên.",
+    "Not a valid decimal value.": "Vui lòng nhập một số.",
+    "Not a valid float value.": "Vui lòng nhập một số.",
+    "Invalid email address.": "Địa chỉ thư điện tử không hợp lệ.",
+    "Invalid URL.": "Địa chỉ URL không hợp lệ.",
+    "Invalid input.": "Giá trị không hợp lệ.",
+    "Field must be equal to %(other_name)s.": "Giá trị phải trùng với %(other_name)s.",
+    "Number must be at least %(min)s.": "Số phải từ %(min)s trở lên.",
+    "Number must be at most %(max)s.": "Số không được lớn hơn %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Số phải trong khoảng %(min)s đến %(max)s.",
+    "Date must be at least %(min)s.": "Ngày phải từ %(min)s trở đi.",
+    "Date must be at most %(max)s.": "Ngày không được sau %(max)s.",
+    "Date must be between %(min)s and %(max)s.": "Ngày phải trong khoảng %(min)s đến %(max)s.",
+    "Invalid value, must be one of: %(values)s.": "Giá trị phải là một trong: %(values)s.",
+    "Invalid value, can't be any of: %(values)s.": "Giá trị không được là: %(values)s.",
+    "CSRF token missing.": "Thiếu mã bảo vệ biểu mẫu (CSRF). Hãy tải lại trang.",
+    "CSRF failed.": "Mã bảo vệ biểu mẫu (CSRF) không hợp lệ. Hãy tải lại trang.",
+    "CSRF token expired.": "Mã bảo vệ biểu mẫu (CSRF) đã hết hạn. Hãy tải lại trang.",
+    "Invalid CSRF Token.": "Mã bảo vệ biểu mẫu (CSRF) không hợp lệ. Hãy tải lại trang.",
+    "The CSRF token is missing.": "Thiếu mã bảo vệ biểu mẫu (CSRF). Hãy tải lại trang.",
+    "The CSRF token is invalid.": "Mã bảo vệ biểu mẫu (CSRF) không hợp lệ. Hãy tải lại trang.",
+    "The CSRF token has expired.": "Mã bảo vệ biểu mẫu (CSRF) đã hết hạn. Hãy tải lại trang.",
+    "The CSRF session token is missing.": "Phiên làm việc đã hết hạn. Hãy tải lại trang.",
+    "The CSRF tokens do not match.": "Mã bảo vệ biểu mẫu (CSRF) không khớp. Hãy tải lại trang.",
+}
+
+
+class _WTFormsTranslations:
+    """WTForms' messages in the current language: Vietnamese from the table above, else English."""
+
+    def _vietnamese(self) -> bool:
+        from flask_babel import get_locale
+
+        try:
+            return str(get_locale() or "vi").startswith("vi")
+        except Exception:
+            return True
+
+    def gettext(self, string: str) -> str:
+        return WTFORMS_VI.get(string, string) if self._vietnamese() else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if self._vietnamese():
+            return {
+                "Field must be at least %(min)d character long.": "Cần ít nhất %(min)d ký tự.",
+                "Field cannot be longer than %(max)d character.": "Không được dài quá %(max)d ký tự.",
+                "Field must be exactly %(max)d character long.": "Cần đúng %(max)d ký tự.",
+                "Field must be between %(min)d and %(max)d characters long.": "Cần từ %(min)d đến %(max)d ký tự.",
+            }.get(singular, plural)
+        return singular if n == 1 else plural
+
+
+_TRANSLATIONS = _WTFormsTranslations()
+
+
 class BaseForm(FlaskForm):
     class Meta:
+        def get_translations(self, form):
+            return _TRANSLATIONS
+
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))
             if unbound_field.field_class.__name__ in {"StringField", "SearchField", "EmailField"}:

@@ -100,12 +100,11 @@ def move_unit(unit: Unit, new_parent: Unit, effective_on: dt.date, actor_id: int
         update(Unit)
         .where(Unit.path.startswith(old_prefix))
         .values(path=func.replace(Unit.path, old_prefix, new_prefix))
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     unit.parent = new_parent
     db.session.flush()
-    db.session.expire_all()
-    return db.session.get(Unit, unit.id)
+    return unit
 
 
 def _close_memberships(unit: Unit, effective_on: dt.date, reason: str, reopen_in: Unit | None) -> int:
@@ -119,11 +118,11 @@ def _close_memberships(unit: Unit, effective_on: dt.date, reason: str, reopen_in
             db.session.add(Membership(cadre_id=membership.cadre_id, unit_id=reopen_in.id, start_on=effective_on, reason=reason))
     db.session.execute(
         update(Cadre).where(Cadre.unit_id == unit.id).values(unit_id=reopen_in.id if reopen_in else None)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     db.session.execute(
         update(CadreTitle).where(CadreTitle.unit_id == unit.id, CadreTitle.end_on.is_(None)).values(end_on=effective_on)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     return len(rows)
 

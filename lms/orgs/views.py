@@ -94,6 +94,7 @@ def _restructure(unit_id: int, key: str, form_class, action: str, run):
     unit = _unit_or_404(unit_id)
     require(action, unit)
     form = form_class(prefix=key)
+    _forms(unit, **{key: form})  # fills the select boxes' choices, which validation checks
     if form.validate_on_submit():
         try:
             message = run(unit, form)

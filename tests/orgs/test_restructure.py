@@ -1,0 +1,136 @@
+"""Move, merge and dissolve keep every cadre's history."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from lms.cadres.models import Cadre, CadreTitle, Membership
+from lms.core.db import db
+from lms.core.errors import ValidationError
+from lms.orgs import operations
+from lms.orgs.models import Unit, UnitEvent
+
+D = dt.date(2025, 6, 11)
+
+
+def memberships(cadre):
+    return db.session.scalars(select(Membership).where(Membership.cadre_id == cadre.id).order_by(Membership.id)).all()
+
+
+def test_move_updates_subtree_paths_and_keeps_cadres(province, make):
+    fed, upper_a, upper_b, biz = province["fed"], province["upper_a"], province["upper_b"], province["biz"]
+    group = make.unit("Tổ công đoàn Phân xưởng 1", parent=biz, level="member_union")
+    cadre = province["cadre_a"]
+    moved = operations.move_unit(biz, upper_b, D)
+    assert moved.parent_id == upper_b.id
+    assert moved.path == f"{upper_b.path}{biz.id}/"
+    assert db.session.get(Unit, group.id).path == f"{upper_b.path}{biz.id}/{group.id}/"
+    assert db.session.get(Cadre, cadre.id).unit_id == biz.id
+    assert [m.end_on for m in memberships(cadre)] == [None]
+    event = db.session.scalar(select(UnitEvent).where(UnitEvent.unit_id == biz.id, UnitEvent.kind == "move"))
+    assert (event.old_parent_id, event.new_parent_id, event.effective_on) == (upper_a.id, upper_b.id, D)
+    assert fed.path == "/" + str(fed.id) + "/"
+
+
+def test_move_refuses_cycles_and_same_parent(province):
+    with pytest.raises(ValidationError):
+        operations.move_unit(province["upper_a"], province["biz"], D)
+    with pytest.raises(ValidationError):
+        operations.move_unit(province["biz"], province["upper_a"], D)
+
+
+def test_merge_moves_cadres_children_and_keeps_history(province, make):
+    upper_a, upper_b, biz = province["upper_a"], province["upper_b"], province["biz"]
+    other = make.unit("Công đoàn Công ty Cổ phần Gang thép", parent=upper_a, track="business")
+    worker = make.cadre("Lê Văn Bình", unit=other, titles=["uv_bch"], start_on=dt.date(2019, 3, 1))
+    target = operations.merge_unit(upper_a, upper_b, D)
+    assert target.id == upper_b.id
+    old = db.session.get(Unit, upper_a.id)
+    assert old.active_to == D and old.merged_into_id == upper_b.id
+    # the grassroots unions now sit under the target
+    assert db.session.get(Unit, biz.id).parent_id == upper_b.id
+    assert db.session.get(Unit, other.id).path.startswith(upper_b.path)
+    # cadres of the grassroots unions keep their unit and full history
+    assert [m.unit_id for m in memberships(worker)] == [other.id]
+    assert db.session.get(Cadre, worker.id).unit_id == other.id
+
+
+def test_merge_of_grassroots_transfers_members(province, make):
+    biz = province["biz"]
+    twin = make.unit("Công đoàn Công ty May 2", parent=province["upper_a"], track="business")
+    worker = make.cadre("Phạm Thị Dung", unit=twin, titles=["chu_tich"], start_on=dt.date(2018, 1, 1))
+    operations.merge_unit(twin, biz, D)
+    rows = memberships(worker)
+    assert [(m.unit_id, m.start_on, m.end_on) for m in rows] == [(twin.id, dt.date(2018, 1, 1), D), (biz.id, D, None)]
+    assert db.session.get(Cadre, worker.id).unit_id == biz.id
+    title = db.session.scalar(select(CadreTitle).where(CadreTitle.cadre_id == worker.id))
+    assert title.end_on == D  # the title was held in the merged unit
+    events = db.session.scalars(select(UnitEvent).where(UnitEvent.unit_id == twin.id)).all()
+    assert [e.kind for e in events] == ["create", "merge"]
+
+
+def test_dissolve_requires_empty_subtree_and_closes_memberships(province):
+    with pytest.raises(ValidationError):
+        operations.dissolve_unit(province["upper_b"], D)
+    pub, cadre = province["pub"], province["cadre_b"]
+    operations.dissolve_unit(pub, D, note="Công văn 4133/TLĐ-ToC")
+    assert db.session.get(Unit, pub.id).active_to == D
+    assert [(m.unit_id, m.end_on) for m in memberships(cadre)] == [(pub.id, D)]
+    assert db.session.get(Cadre, cadre.id).unit_id is None
+    # the cadre still exists with the full record; the unit still exists as history
+    assert db.session.get(Cadre, cadre.id).full_name == "Trần Văn Đức"
+    with pytest.raises(ValidationError):
+        operations.rename_unit(db.session.get(Unit, pub.id), "Tên mới", D)
+
+
+def test_rename_is_dated_history(province):
+    biz = province["biz"]
+    operations.rename_unit(biz, "Công đoàn Tổng công ty May Đức Giang", D)
+    event = db.session.scalar(select(UnitEvent).where(UnitEvent.unit_id == biz.id, UnitEvent.kind == "rename"))
+    assert (event.old_name, event.new_name) == ("Công đoàn Công ty May Đức Giang", "Công đoàn Tổng công ty May Đức Giang")
+    assert db.session.get(Unit, biz.id).search_key.startswith("cong doan tong cong ty may duc giang")
+
+
+def test_web_move_by_federation_admin(client, auth, province):
+    auth.login("admin")
+    biz, upper_b = province["biz"], province["upper_b"]
+    r = client.post(f"/units/{biz.id}/move", data={"move-parent": upper_b.id, "move-effective_on": "2025-06-11"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Unit, biz.id).parent_id == upper_b.id
+    page = client.get(f"/units/{biz.id}").get_data(as_text=True)
+    assert "11/06/2025" in page and "Công đoàn Viên chức tỉnh" in page
+
+
+def test_web_union_admin_limited_to_subtree(client, auth, province):
+    auth.login("union")  # administers upper_a
+    biz, upper_b = province["biz"], province["upper_b"]
+    # cannot move its unit into another subtree
+    r = client.post(f"/units/{biz.id}/move", data={"move-parent": upper_b.id, "move-effective_on": "2025-06-11"})
+    assert r.status_code == 422
+    assert "Lựa chọn không hợp lệ" in r.get_data(as_text=True) or "không quản lý" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Unit, biz.id).parent_id == province["upper_a"].id
+    # cannot restructure the root of its own scope
+    assert client.post(f"/units/{province['upper_a'].id}/dissolve", data={"dissolve-effective_on": "2025-06-11"}).status_code == 403
+    # can rename inside its subtree, and a failed form keeps what was typed
+    r = client.post(f"/units/{biz.id}/rename", data={"rename-name": "", "rename-effective_on": "2025-06-11"})
+    assert r.status_code == 422 and "Vui lòng nhập tên đơn vị" in r.get_data(as_text=True)
+    r = client.post(f"/units/{biz.id}/rename", data={"rename-name": "Công đoàn May ĐG", "rename-effective_on": "2025-06-11"})
+    assert r.status_code == 302
+
+
+def test_web_create_child_keeps_input_on_error(client, auth, province):
+    auth.login("union")
+    upper_a = province["upper_a"]
+    r = client.get(f"/units/{upper_a.id}/children/new")
+    assert r.status_code == 200
+    r = client.post(f"/units/{upper_a.id}/children/new", data={
+        "code": "CS-MAY", "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": "2025-01-01"})
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and "đã có" in body and "Công đoàn Công ty Mới" in body
+    r = client.post(f"/units/{upper_a.id}/children/new", data={
+        "code": "CS-NEW", "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": "2025-01-01"})
+    assert r.status_code == 302
