@@ -1,0 +1,36 @@
+"""Accent-insensitive search of cadres and units; lists sorted by given name."""
+from lms.cadres.queries import list_cadres
+from lms.orgs.queries import search_units
+from tests.conftest import html_text
+
+
+def test_search_cadres_without_diacritics(province, make):
+    make.cadre("Nguyễn Văn A", unit=province["biz"])
+    make.cadre("Đặng Thị Đào", unit=province["biz"])
+    admin = province["users"]["admin"]
+    assert [c.full_name for c in list_cadres(admin, q="nguyen van a").items] == ["Nguyễn Văn A"]
+    assert [c.full_name for c in list_cadres(admin, q="dang thi dao").items] == ["Đặng Thị Đào"]
+    assert [c.full_name for c in list_cadres(admin, q="ĐÀO").items] == ["Đặng Thị Đào"]
+    assert "Đặng Thị Đào" in [c.full_name for c in list_cadres(admin, q="d").items]
+
+
+def test_cadre_list_sorted_by_given_name_and_scoped(client, auth, province, make):
+    for name in ("Trần Văn Bình", "Lê Thị Yến", "Phạm Văn An"):
+        make.cadre(name, unit=province["biz"])
+    make.cadre("Hoàng Thị Cúc", unit=province["pub"])
+    auth.login("union")  # upper_a: business side only
+    body = html_text(client.get("/cadres/"))
+    order = [body.index(n) for n in ("Phạm Văn An", "Nguyễn Thị Ánh", "Trần Văn Bình", "Lê Thị Yến")]
+    assert order == sorted(order)
+    assert "Hoàng Thị Cúc" not in body and "Trần Văn Đức" not in body
+    body = html_text(client.get("/cadres/?q=binh"))
+    assert "Trần Văn Bình" in body and "Lê Thị Yến" not in body
+
+
+def test_search_units_without_diacritics(client, auth, province):
+    admin = province["users"]["admin"]
+    assert [u.code for u in search_units(admin, "duc giang")] == ["CS-MAY"]
+    assert [u.code for u in search_units(admin, "luong ngoc quyen")] == ["CS-TRUONG"]
+    assert search_units(province["users"]["union"], "luong ngoc quyen") == []
+    auth.login("admin")
+    assert "Công đoàn Công ty May Đức Giang" in html_text(client.get("/units/?q=may duc giang"))
