@@ -2,3 +2,4 @@
 from lms.accounts.models import User  # noqa: F401
 from lms.cadres.models import Cadre, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType  # noqa: F401
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel  # noqa: F401
+from lms.courses.models import Asset, Blob, Course, CourseAuthor, CourseVersion, Enrolment, Module, ModuleProgress  # noqa: F401

@@ -139,6 +139,34 @@ def _trainer(user, obj) -> bool:
     return user.role in (ROLE_TRAINER, ROLE_FEDERATION_ADMIN)
 
 
-@rule("learner.area")
+@rule("learner.area", "courses.learn")
 def _learner(user, obj) -> bool:
     return user.cadre_id is not None
+
+
+@rule("courses.author")
+def _author(user, obj) -> bool:
+    """Create courses and import packages."""
+    return user.role in (ROLE_TRAINER, ROLE_FEDERATION_ADMIN)
+
+
+@rule("courses.edit")
+def _edit_course(user, course) -> bool:
+    """Owners and co-authors edit their courses; federation admins edit all."""
+    if course is None:
+        return False
+    if is_federation_admin(user):
+        return True
+    if user.role != ROLE_TRAINER:
+        return False
+    return course.owner_id == user.id or any(a.user_id == user.id for a in course.authors)
+
+
+@rule("courses.view_version")
+def _view_version(user, version) -> bool:
+    """Published content (and its assets) is for every logged-in user; drafts for the course's editors."""
+    if version is None:
+        return False
+    if version.status != "draft":
+        return True
+    return _edit_course(user, version.course)

@@ -1,0 +1,1 @@
+"""Courses of short modules split by sector track: versions, authoring, packages, the learner's side."""
