@@ -2,4 +2,6 @@
 from lms.accounts.models import User  # noqa: F401
 from lms.cadres.models import Cadre, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType  # noqa: F401
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel  # noqa: F401
-from lms.courses.models import Asset, Blob, Course, CourseAuthor, CourseVersion, Enrolment, Module, ModuleProgress  # noqa: F401
+from lms.courses.models import (  # noqa: F401
+    Asset, Blob, Course, CourseAuthor, CourseVersion, Enrolment, Module, ModuleProgress, ModuleQuizSource,
+)

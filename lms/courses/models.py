@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, db, utcnow
 from lms.orgs.models import Track
@@ -158,3 +158,19 @@ class ModuleProgress(db.Model):
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id"), index=True)
     module_key: Mapped[str] = mapped_column(String(120))
     completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ModuleQuizSource(db.Model):
+    """A module's quiz file as the trainer wrote it (GIFT or Aiken), kept verbatim so that a course
+    package exports byte for byte; the quiz engine builds its questions from it."""
+
+    __tablename__ = "module_quiz_sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id", ondelete="CASCADE"), unique=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    format: Mapped[str] = mapped_column(String(20))  # gift | aiken
+    text: Mapped[str] = mapped_column(Text)
+    pass_mark: Mapped[int] = mapped_column(Integer, default=70)  # percent
+
+    module: Mapped[Module] = relationship(backref=backref("quiz_source", uselist=False, cascade="all, delete-orphan"))
