@@ -51,6 +51,9 @@ def create_user_command(username, role, unit_code, cadre_code, password):
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
+    from lms.cadres.commands import import_cadres_command
+
+    app.cli.add_command(import_cadres_command)
     from lms.demo import demo_command  # noqa: E402
 
     app.cli.add_command(demo_command)

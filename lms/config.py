@@ -22,6 +22,9 @@ WTF_CSRF_TIME_LIMIT = None  # a cadre may keep a form open for a long time on a 
 
 MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
+# werkzeug's scrypt (memory-hard). The test configuration uses a cheap method to stay fast.
+PASSWORD_HASH_METHOD = "scrypt"
+
 # Login throttling: after LOGIN_SLOWDOWN_AFTER failures, each attempt must wait 2**(n - after)
 # seconds (capped); after LOGIN_LOCK_AFTER failures the account is locked for LOGIN_LOCK_MINUTES.
 LOGIN_SLOWDOWN_AFTER = 3

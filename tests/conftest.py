@@ -76,6 +76,7 @@ def app(database_url, tmp_path_factory):
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "lms.test",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt
     })
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     app.test_client_class = IsolatedClient

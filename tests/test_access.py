@@ -12,6 +12,7 @@ import pytest
 ROLES = ("anonymous", "cadre", "cadre2", "trainer", "other_union", "union", "admin")
 ADMINS = {"union", "admin"}  # the object under test lies in the subtree of `union`, not `other_union`
 EVERYONE = set(ROLES) - {"anonymous"}
+LEARNERS = {"cadre", "cadre2"}  # logins linked to a cadre
 
 # endpoint → (roles allowed on GET, roles allowed on POST). None: that method is not served.
 # "public" means anonymous visitors too.
@@ -38,7 +39,16 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "cadre_import.upload": ({"admin"}, {"admin"}),
     "cadre_import.template": ({"admin"}, None),
     "reports.overview": ({"union", "other_union", "admin"}, None),
+    "learn.catalogue": (LEARNERS, None),
+    "learn.course": (LEARNERS, None),
+    "learn.enrol": (None, LEARNERS),
+    "learn.resume": (LEARNERS, None),
+    "learn.module": (LEARNERS, None),
+    "learn.done": (None, LEARNERS),
 }
+
+# Allowed GETs that answer with a redirect rather than a page (for the object used here).
+REDIRECTS = {"accounts.login", "learn.resume", "learn.module"}
 
 
 def _url_for_rule(app, rule, objects) -> str:
@@ -73,8 +83,19 @@ def test_every_route_is_declared(app):
 
 @pytest.fixture()
 def objects(province):
+    from lms.courses import operations
+
     users = province["users"]
+    course = operations.create_course("KIEM-TRA", operations.CourseMeta("Khóa kiểm tra quyền"), users["trainer"])
+    version = operations.latest(course)
+    module = operations.add_module(version, operations.ModuleData("Bài chung", "Nội dung", 5))
+    operations.publish(version)
     return {
+        "code": course.code,
+        "key": module.key,
+        "course_id": course.id,
+        "module_id": module.id,
+        "version_id": version.id,
         "unit_id": province["biz"].id,
         "cadre_id": province["cadre_a"].id,
         "user_id": users["cadre"].id,
@@ -107,7 +128,7 @@ def test_get_routes_by_role(app, province, objects, role):
         if role == "anonymous" and get_spec != "public":
             ok = response.status_code == 302 and "/login" in response.headers["Location"]
         elif _allowed(get_spec, role):
-            ok = response.status_code in (200, 302) if rule.endpoint in {"accounts.login"} else response.status_code == 200
+            ok = response.status_code in (200, 302) if rule.endpoint in REDIRECTS else response.status_code == 200
         else:
             ok = response.status_code == 403
         response.close()

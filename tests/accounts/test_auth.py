@@ -11,9 +11,17 @@ from lms.core.db import db, utcnow
 from lms.core.web import is_safe_next
 
 
-def test_passwords_are_hashed_with_scrypt(province):
+def test_passwords_are_hashed_with_scrypt_by_default(app, province):
+    from lms import config
+
+    assert config.PASSWORD_HASH_METHOD == "scrypt"
     user = province["users"]["admin"]
-    assert user.password_hash.startswith("scrypt:")
+    app.config["PASSWORD_HASH_METHOD"] = config.PASSWORD_HASH_METHOD
+    try:
+        user.set_password("mot-mat-khau-moi")
+    finally:
+        app.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1000"
+    assert user.password_hash.startswith("scrypt:") and user.check_password("mot-mat-khau-moi")
     assert "mat-khau" not in user.password_hash
 
 
