@@ -77,6 +77,13 @@ def overview(user) -> Overview:
 def home_summary(user) -> dict:
     """What a role's home page shows first."""
     summary: dict = {"cadre": user.cadre}
+    if user.cadre is not None:
+        from lms.courses.queries import catalogue
+
+        items = catalogue(user.cadre)
+        summary["in_progress"] = [i for i in items if i.enrolment and not i.enrolment.completed_at]
+        summary["completed"] = [i for i in items if i.enrolment and i.enrolment.completed_at]
+        summary["available"] = len(items)
     if user.role in ("federation_admin", "union_admin"):
         data = overview(user)
         summary["overview"] = data
