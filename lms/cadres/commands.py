@@ -63,6 +63,9 @@ def import_cadres_command(file: Path, skip_invalid: bool, effective_on: dt.date)
         try:
             with file.open("rb") as stream:
                 rows = read_file(read_limited(stream))
+        except FileNotFoundError:
+            click.echo(_("Không tìm thấy tệp %(file)s.", file=str(file)), err=True)
+            sys.exit(2)
         except OSError as exc:
             click.echo(_("Không mở được tệp %(file)s: %(reason)s.", file=str(file), reason=exc.strerror or str(exc)), err=True)
             sys.exit(2)

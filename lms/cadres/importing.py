@@ -317,7 +317,7 @@ def _map_rows(table: Iterable[tuple[int, list[Any]]]) -> list[RawRow]:
     """Map the header row onto field keys and the data rows onto those keys."""
     iterator = iter(table)
     try:
-        _, header = next(iterator)
+        header = next(iterator)[1]
     except StopIteration:
         raise ImportFileError(_("Tệp rỗng.")) from None
     positions = _map_header(header)
@@ -597,7 +597,11 @@ class _Validator:
             return None
         day = parse_date(value)
         if day is None:
-            error("birth_date", _("Ngày sinh “%(value)s” không đúng định dạng (ghi dd/mm/yyyy, ví dụ 05/03/1985).", value=_text(value)))
+            text = _text(value)
+            if re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{1,2}-\d{1,2}", text):
+                error("birth_date", _("Ngày sinh “%(value)s” không có thật (ghi ngày/tháng/năm, ví dụ 05/03/1985).", value=text))
+            else:
+                error("birth_date", _("Ngày sinh “%(value)s” không đúng định dạng (ghi dd/mm/yyyy, ví dụ 05/03/1985).", value=text))
             return None
         latest = _years_before(self.today, MIN_AGE_YEARS)
         if day < MIN_BIRTH_DATE or day > latest:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import Babel, get_locale, gettext, lazy_gettext, ngettext  # noqa: F401 (re-exported)
 from flask_login import current_user
 
@@ -16,6 +16,8 @@ _l = lazy_gettext
 
 
 def select_locale() -> str:
+    if not has_request_context():  # command line: the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:
