@@ -8,7 +8,7 @@ bootstrap:
 
 # Start the platform with the demo province on the embedded SQLite database.
 demo: bootstrap
-	.venv/bin/lms demo
+	.venv/bin/lms demo --yes
 	.venv/bin/lms run --host 127.0.0.1 --port $(PORT)
 
 # Run the test suite (set TEST_DATABASE_URL=postgresql://... to run it on PostgreSQL).
