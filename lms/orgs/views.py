@@ -43,8 +43,10 @@ def _forms(unit: Unit, **given):
 
 
 def _render_unit(unit: Unit, status: int = 200, **given):
+    has_lower_level = any(level.rank > unit.level.rank for level in queries.levels())
     return render_template(
-        "orgs/unit.html", unit=unit, detail=queries.unit_detail(unit), forms=_forms(unit, **given)
+        "orgs/unit.html", unit=unit, detail=queries.unit_detail(unit), forms=_forms(unit, **given),
+        has_lower_level=has_lower_level,
     ), status
 
 
