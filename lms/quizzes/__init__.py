@@ -1,0 +1,1 @@
+"""Quizzes: question banks, question formats and quiz taking."""
