@@ -54,6 +54,13 @@ def register_commands(app: Flask) -> None:
     from lms.cadres.commands import import_cadres_command
 
     app.cli.add_command(import_cadres_command)
+    from lms.quizzes.commands import questions_group
+
+    app.cli.add_command(questions_group)
     from lms.demo import demo_command  # noqa: E402
 
     app.cli.add_command(demo_command)
+
+
+if __name__ == "__main__":
+    main()
