@@ -210,6 +210,7 @@ def province(make):
         "union": make.user("union", role="union_admin", unit=upper_a),
         "other_union": make.user("union2", role="union_admin", unit=upper_b),
         "trainer": make.user("trainer", role="trainer"),
+        "other_trainer": make.user("trainer2", role="trainer"),
         "cadre": make.user("cadre", cadre=cadre_a),
         "cadre2": make.user("cadre2", cadre=cadre_b),
     }

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import pytest
 
+from tests.courses.test_authoring import png_bytes
 
-ROLES = ("anonymous", "cadre", "cadre2", "trainer", "other_union", "union", "admin")
+PNG = png_bytes()
+
+
+ROLES = ("anonymous", "cadre", "cadre2", "trainer", "other_trainer", "other_union", "union", "admin")
 ADMINS = {"union", "admin"}  # the object under test lies in the subtree of `union`, not `other_union`
 EVERYONE = set(ROLES) - {"anonymous"}
 LEARNERS = {"cadre", "cadre2"}  # logins linked to a cadre
+AUTHORS = {"trainer", "other_trainer", "admin"}
+EDITORS = {"trainer", "admin"}  # the course under test belongs to `trainer`; `other_trainer` is not a co-author
 
 # endpoint → (roles allowed on GET, roles allowed on POST). None: that method is not served.
 # "public" means anonymous visitors too.
@@ -45,17 +51,33 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "learn.resume": (LEARNERS, None),
     "learn.module": (LEARNERS, None),
     "learn.done": (None, LEARNERS),
+    "authoring.index": (AUTHORS, None),
+    "authoring.create": (None, AUTHORS),
+    "authoring.course": (EDITORS, None),
+    "authoring.settings": (EDITORS, EDITORS),
+    "authoring.new_module": (EDITORS, EDITORS),
+    "authoring.edit_module": (EDITORS, EDITORS),
+    "authoring.preview": (EDITORS, None),
+    "authoring.move_module": (None, EDITORS),
+    "authoring.delete_module": (None, EDITORS),
+    "authoring.publish": (None, EDITORS),
+    "authoring.start_draft": (None, EDITORS),
+    "authoring.move_learners": (None, EDITORS),
+    "authoring.add_author": (None, EDITORS),
+    "authoring.remove_author": (None, EDITORS),
+    "authoring.upload_asset": (None, EDITORS),
+    "authoring.asset": (EVERYONE, None),  # an asset of a published version
 }
 
 # Allowed GETs that answer with a redirect rather than a page (for the object used here).
-REDIRECTS = {"accounts.login", "learn.resume", "learn.module"}
+REDIRECTS = {"accounts.login", "learn.resume", "learn.module", "authoring.edit_module", "authoring.settings", "authoring.new_module"}  # published: edit the draft first
 
 
 def _url_for_rule(app, rule, objects) -> str:
     values = {}
     for arg in rule.arguments:
         if arg == "filename":
-            values[arg] = "css/app.css"
+            values[arg] = "css/app.css" if rule.endpoint == "static" else "so-do.png"
         else:
             values[arg] = objects[arg]
     with app.test_request_context():
@@ -88,7 +110,8 @@ def objects(province):
     users = province["users"]
     course = operations.create_course("KIEM-TRA", operations.CourseMeta("Khóa kiểm tra quyền"), users["trainer"])
     version = operations.latest(course)
-    module = operations.add_module(version, operations.ModuleData("Bài chung", "Nội dung", 5))
+    module = operations.add_module(version, operations.ModuleData("Bài chung", "Nội dung ![sơ đồ](assets/so-do.png)", 5))
+    operations.add_asset(version, "so-do.png", PNG)
     operations.publish(version)
     return {
         "code": course.code,

@@ -170,3 +170,9 @@ def _view_version(user, version) -> bool:
     if version.status != "draft":
         return True
     return _edit_course(user, version.course)
+
+
+@rule("courses.manage_authors")
+def _manage_authors(user, course) -> bool:
+    """Removing co-authors: the owner and federation admins (any editor may add one)."""
+    return course is not None and (is_federation_admin(user) or course.owner_id == user.id)

@@ -252,7 +252,14 @@ def add_asset(version: CourseVersion, filename: str, data: bytes) -> Asset:
 
 
 def set_authors(course: Course, users: list) -> None:
-    course.authors = [CourseAuthor(course_id=course.id, user_id=u.id) for u in users if u.id != course.owner_id]
+    """Make the co-authors exactly ``users`` (the owner is never a co-author): add and remove only what changed."""
+    wanted = {u.id for u in users if u.id != course.owner_id}
+    for author in list(course.authors):
+        if author.user_id not in wanted:
+            course.authors.remove(author)
+    have = {a.user_id for a in course.authors}
+    for user_id in sorted(wanted - have):
+        course.authors.append(CourseAuthor(course_id=course.id, user_id=user_id))
     db.session.flush()
 
 

@@ -1,0 +1,340 @@
+"""Trainers author courses in the browser: modules by track, reordering, the learner's-eye preview, frozen
+published versions, learners kept on their version, who may edit, safe Markdown preview, duration
+warnings, checked uploads served safely, and CSRF on every change."""
+from __future__ import annotations
+
+import io
+import re
+import struct
+import zlib
+
+import pytest
+from sqlalchemy import select
+
+from lms.core.db import db
+from lms.courses import operations as ops
+from lms.accounts.models import User
+from lms.courses.models import Course, CourseVersion, Enrolment
+from tests.conftest import PASSWORD, html_text
+
+COMMON = "Công đoàn cơ sở là gì"
+BUSINESS = "Thương lượng tập thể"
+PUBLIC = "Hội nghị cán bộ, công chức"
+
+
+def login(app, username):
+    client = app.test_client()
+    r = client.post("/login", data={"username": username, "password": PASSWORD})
+    assert r.status_code == 302, f"login as {username} failed"
+    return client
+
+
+def course_by_code(code) -> Course:
+    db.session.expire_all()
+    return db.session.scalar(select(Course).where(Course.code == code))
+
+
+def create_course(client, code="DOI-THOAI"):
+    r = client.post("/author/new", data={
+        "code": code, "title": "Đối thoại tại nơi làm việc", "description": "Kỹ năng đối thoại", "tracks": ["business", "public"]})
+    assert r.status_code == 302, html_text(r)
+    return course_by_code(code)
+
+
+def add_module(client, course, title, tracks=(), content="Nội dung", duration=10):
+    r = client.post(f"/author/courses/{course.id}/modules/new", data={
+        "title": title, "duration_minutes": str(duration), "tracks": list(tracks), "content": content, "save": "1"})
+    assert r.status_code == 302, html_text(r)
+    return r
+
+
+def titles_in_order(html, titles):
+    """The given titles in the order they appear in ``html`` (titles absent from it are left out)."""
+    found = [(html.find(t), t) for t in titles if t in html]
+    return [t for _, t in sorted(found)]
+
+
+def png_bytes() -> bytes:
+    """A real 1×1 PNG."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00\xff\x00\x00")
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+@pytest.fixture()
+def trainer(app, province):
+    return login(app, "trainer")
+
+
+@pytest.fixture()
+def course(trainer):
+    course = create_course(trainer)
+    add_module(trainer, course, COMMON, content="Nội dung **chung**")
+    add_module(trainer, course, BUSINESS, ["business"], content="Doanh nghiệp")
+    add_module(trainer, course, PUBLIC, ["public"], content="Cơ quan")
+    return course_by_code(course.code)
+
+
+def version(course, number) -> CourseVersion:
+    db.session.expire_all()
+    return db.session.scalar(select(CourseVersion).where(CourseVersion.course_id == course.id, CourseVersion.number == number))
+
+
+def test_create_add_reorder_and_preview_each_track(trainer, course):
+    body = html_text(trainer.get("/author/"))
+    assert "Đối thoại tại nơi làm việc" in body and "Bản nháp" in body
+    page = html_text(trainer.get(f"/author/courses/{course.id}"))
+    assert titles_in_order(page, [COMMON, BUSINESS, PUBLIC]) == [COMMON, BUSINESS, PUBLIC]
+    assert "Bài chung" in page and "Sản xuất kinh doanh" in page and "Hành chính sự nghiệp" in page
+
+    public_module = next(m for m in version(course, 1).modules if m.title == PUBLIC)
+    r = trainer.post(f"/author/modules/{public_module.id}/move", data={"direction": "up"})
+    assert r.status_code == 302
+    page = html_text(trainer.get(f"/author/courses/{course.id}"))
+    assert titles_in_order(page, [COMMON, BUSINESS, PUBLIC]) == [COMMON, PUBLIC, BUSINESS]
+    assert [m.title for m in version(course, 1).modules] == [COMMON, PUBLIC, BUSINESS]
+    assert trainer.post(f"/author/modules/{public_module.id}/move", data={"direction": "sideways"}).status_code == 400
+
+    def outline(track=None):
+        query = f"?track={track}" if track else ""
+        r = trainer.get(f"/author/courses/{course.id}/preview{query}")
+        assert r.status_code == 200
+        ol = re.search(r'<ol class="modules" id="outline">(.*?)</ol>', r.get_data(as_text=True), re.S).group(1)
+        return titles_in_order(ol, [COMMON, BUSINESS, PUBLIC])
+
+    assert outline("business") == [COMMON, BUSINESS]
+    assert outline("public") == [COMMON, PUBLIC]
+    assert outline() == [COMMON]
+    assert trainer.get(f"/author/courses/{course.id}/preview?track=nowhere").status_code == 404
+    business_key = next(m.key for m in version(course, 1).modules if m.title == BUSINESS)
+    shown = html_text(trainer.get(f"/author/courses/{course.id}/preview?track=business&module={business_key}"))
+    assert "Doanh nghiệp" in shown
+    assert trainer.get(f"/author/courses/{course.id}/preview?track=public&module={business_key}").status_code == 404
+    assert "<strong>chung</strong>" in trainer.get(f"/author/courses/{course.id}/preview").get_data(as_text=True)
+
+
+def test_publish_freezes_versions_and_learners_keep_theirs(app, trainer, course, province):
+    assert trainer.post(f"/author/courses/{course.id}/publish").status_code == 302
+    assert version(course, 1).status == "published"
+    early = ops.enrol(province["cadre_a"], course)
+    assert early.version.number == 1
+    db.session.flush()
+
+    # a published version is frozen: "Sửa" creates version 2 as a draft
+    page = html_text(trainer.get(f"/author/courses/{course.id}"))
+    assert "Đã xuất bản" in page and "/draft" in page
+    assert trainer.post(f"/author/courses/{course.id}/draft").status_code == 302
+    assert version(course, 2).status == "draft" and version(course, 1).status == "published"
+    old_module = next(m for m in version(course, 1).modules if m.title == BUSINESS)
+    refused = trainer.post(f"/author/modules/{old_module.id}/edit", data={
+        "title": "Sửa bản đã xuất bản", "duration_minutes": "5", "content": "x", "save": "1"})
+    assert refused.status_code == 422 and "không sửa được" in html_text(refused)
+    draft_module = next(m for m in version(course, 2).modules if m.title == BUSINESS)
+    assert trainer.get(f"/author/modules/{old_module.id}/edit").headers["Location"].endswith(f"/modules/{draft_module.id}/edit")
+    r = trainer.post(f"/author/modules/{draft_module.id}/edit", data={
+        "title": "Thương lượng tập thể (2025)", "duration_minutes": "12", "tracks": ["business"], "content": "Mới", "save": "1"})
+    assert r.status_code == 302
+    assert version(course, 1).status == "published"
+    assert [m.title for m in version(course, 1).modules if m.title.startswith("Thương")] == [BUSINESS]
+
+    assert trainer.post(f"/author/courses/{course.id}/publish").status_code == 302
+    assert version(course, 1).status == "archived" and version(course, 2).status == "published"
+    db.session.refresh(early)
+    assert early.version.number == 1  # the early learner keeps version 1
+    late = ops.enrol(province["cadre_b"], course)
+    assert late.version.number == 2  # a new learner gets version 2
+    db.session.flush()
+
+    page = html_text(trainer.get(f"/author/courses/{course.id}"))
+    assert "1 học viên đang học phiên bản cũ" in page
+    r = trainer.post(f"/author/courses/{course.id}/move-learners")
+    assert r.status_code == 302
+    assert "Đã chuyển 1 học viên" in html_text(trainer.get(r.headers["Location"]))
+    db.session.expire_all()
+    assert db.session.get(Enrolment, early.id).version.number == 2
+    assert db.session.get(Enrolment, late.id).version.number == 2
+
+
+def test_publishing_an_empty_course_is_refused_in_vietnamese(trainer):
+    course = create_course(trainer, code="RONG")
+    r = trainer.post(f"/author/courses/{course.id}/publish")
+    assert r.status_code == 422 and "chưa có bài học nào" in html_text(r)
+    assert version(course, 1).status == "draft"
+
+
+def test_who_may_edit(app, province, make, trainer, course):
+    other = db.session.scalar(select(User).where(User.username == "trainer2"))  # from the province fixture
+    make.user("trainer3", role="trainer")
+    db.session.flush()
+    course_url = f"/author/courses/{course.id}"
+    module = version(course, 1).modules[0]
+
+    stranger = login(app, "trainer2")
+    assert stranger.get(course_url).status_code == 403
+    assert stranger.get(f"/author/modules/{module.id}/edit").status_code == 403
+    assert stranger.post(f"{course_url}/publish").status_code == 403
+    assert "Đối thoại tại nơi làm việc" not in html_text(stranger.get("/author/"))
+
+    # only trainers become co-authors
+    r = trainer.post(f"{course_url}/authors", data={"author-username": "cadre"})
+    assert r.status_code == 422 and "Chỉ thêm được tài khoản giảng viên" in html_text(r)
+    r = trainer.post(f"{course_url}/authors", data={"author-username": "khong-co"})
+    assert r.status_code == 422 and "Không có tài khoản" in html_text(r)
+    assert trainer.post(f"{course_url}/authors", data={"author-username": "trainer2"}).status_code == 302
+    assert trainer.post(f"{course_url}/authors", data={"author-username": "trainer3"}).status_code == 302
+    assert sorted(a.user.username for a in course_by_code(course.code).authors) == ["trainer2", "trainer3"]
+
+    co_author = stranger  # now a co-author
+    assert co_author.get(course_url).status_code == 200
+    assert "Đối thoại tại nơi làm việc" in html_text(co_author.get("/author/"))
+    r = co_author.post(f"/author/modules/{module.id}/edit", data={
+        "title": "Sửa bởi đồng soạn", "duration_minutes": "5", "content": "x", "save": "1"})
+    assert r.status_code == 302
+    # a co-author may not remove co-authors; the owner may
+    third = next(a.user_id for a in course_by_code(course.code).authors if a.user.username == "trainer3")
+    assert co_author.post(f"{course_url}/authors/{third}/remove").status_code == 403
+    assert trainer.post(f"{course_url}/authors/{third}/remove").status_code == 302
+    assert [a.user.username for a in course_by_code(course.code).authors] == ["trainer2"]
+    assert trainer.post(f"{course_url}/authors/{third}/remove").status_code == 404
+
+    admin = login(app, "admin")
+    assert admin.get(course_url).status_code == 200
+    assert "Đối thoại tại nơi làm việc" in html_text(admin.get("/author/"))
+    assert admin.post(f"{course_url}/publish").status_code == 302
+
+    for username in ("cadre", "union"):
+        client = login(app, username)
+        assert client.get("/author/").status_code == 403, username
+        assert client.get(course_url).status_code == 403, username
+        assert client.post("/author/new", data={"code": "X1", "title": "x"}).status_code == 403, username
+    assert app.test_client().get(course_url).status_code == 302  # anonymous: to the login page
+
+
+def test_markdown_preview_does_not_save_and_is_sanitised(trainer, course):
+    module = version(course, 1).modules[0]
+    typed = "## Tiêu đề mới\n\n<script>alert(1)</script>\n\n[x](javascript:alert(2)) **đậm**"
+    r = trainer.post(f"/author/modules/{module.id}/edit", data={
+        "title": "Tên đang gõ", "duration_minutes": "7", "content": typed, "preview": "1"})
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    preview = body[body.index('id="preview-heading"'):]
+    assert "<h2>Tiêu đề mới</h2>" in preview and "<strong>đậm</strong>" in preview
+    assert "<script" not in body.lower().replace("&lt;script", "")  # the typed tag only ever appears escaped
+    assert "href=\"javascript:" not in preview and "<a " not in preview  # the link is left as plain text
+    assert "Tên đang gõ" in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # what was typed is kept
+    db.session.expire_all()
+    assert module.title == COMMON and module.content == "Nội dung **chung**\n"
+
+
+def test_long_module_is_warned_not_refused(trainer, course):
+    r = add_module(trainer, course, "Bài dài", duration=20)
+    body = html_text(trainer.get(r.headers["Location"]))
+    assert "Bài dài" in body and "quá 15 phút" in body  # the flashed warning
+    assert "Dài hơn 15 phút" in body  # the badge on the course page
+    assert [m.duration_minutes for m in version(course, 1).modules if m.title == "Bài dài"] == [20]
+    new = trainer.get(f"/author/courses/{course.id}/modules/new")
+    assert new.status_code == 200 and "15 phút" in html_text(new)
+    r = trainer.post(f"/author/courses/{course.id}/modules/new", data={"title": "Quá dài", "duration_minutes": "500", "save": "1"})
+    assert r.status_code == 422 and "Thời lượng phải từ 1 đến 240 phút" in html_text(r)
+    assert 'value="Quá dài"' in r.get_data(as_text=True)
+
+
+def test_uploads_are_checked_and_served_safely(app, trainer, course, province):
+    upload = f"/author/courses/{course.id}/assets"
+    r = trainer.post(upload, data={"asset-file": (io.BytesIO(png_bytes()), "so-do.png")},
+                     content_type="multipart/form-data")
+    assert r.status_code == 302, html_text(r)
+    draft = version(course, 1)
+    asset_url = f"/author/versions/{draft.id}/assets/so-do.png"
+    page = html_text(trainer.get(f"/author/courses/{course.id}"))
+    assert "![mô tả](assets/so-do.png)" in page and asset_url in page
+
+    served = trainer.get(asset_url)
+    assert served.status_code == 200 and served.data == png_bytes()
+    assert served.mimetype == "image/png"
+    assert served.headers["X-Content-Type-Options"] == "nosniff"
+    assert served.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert served.headers["Content-Disposition"].startswith("inline")
+    assert trainer.get(asset_url, headers={"If-None-Match": served.headers["ETag"]}).status_code == 304
+
+    r = trainer.post(upload, data={"asset-file": (io.BytesIO(b"<html><script>alert(1)</script></html>"), "anh.png")},
+                     content_type="multipart/form-data")
+    assert r.status_code == 422
+    assert "không phải ảnh PNG, JPEG, GIF, WebP hoặc tài liệu PDF" in html_text(r)
+    assert trainer.get(f"/author/versions/{draft.id}/assets/anh.png").status_code == 404
+
+    r = trainer.post(upload, data={"asset-file": (io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "Tài liệu.pdf")},
+                     content_type="multipart/form-data")
+    assert r.status_code == 302
+    pdf = trainer.get(f"/author/versions/{draft.id}/assets/tai-lieu.pdf")
+    assert pdf.mimetype == "application/pdf" and pdf.headers["Content-Disposition"].startswith("attachment")
+
+    # the image in a module's Markdown points at the served URL
+    module = draft.modules[0]
+    r = trainer.post(f"/author/modules/{module.id}/edit", data={
+        "title": COMMON, "duration_minutes": "5", "content": "![Sơ đồ](assets/so-do.png)", "preview": "1"})
+    assert f'src="{asset_url}"' in r.get_data(as_text=True)
+
+    cadre = login(app, "cadre")
+    assert cadre.get(asset_url).status_code == 403  # a draft's files are for its authors
+    assert trainer.post(f"/author/courses/{course.id}/publish").status_code == 302
+    published = cadre.get(asset_url)
+    assert published.status_code == 200 and published.mimetype == "image/png"
+    assert "immutable" in published.headers["Cache-Control"]
+    assert cadre.get(f"/author/versions/{draft.id}/assets/khong-co.png").status_code == 404
+    assert cadre.get("/author/versions/999999/assets/so-do.png").status_code == 404
+
+
+def test_settings_keep_typed_values_on_error(trainer, course):
+    url = f"/author/courses/{course.id}/settings"
+    assert trainer.get(url).status_code == 200
+    r = trainer.post(url, data={"title": "Tên mới", "sources": "Bộ luật Lao động | ftp://x"})
+    assert r.status_code == 422 and "http://" in html_text(r) and 'value="Tên mới"' in r.get_data(as_text=True)
+    r = trainer.post(url, data={"title": "Tên mới", "tracks": ["business"], "reviewed_on": "2026-01-05",
+                                "sources": "Bộ luật Lao động 2019 | https://example.vn/blld"})
+    assert r.status_code == 302
+    v = version(course, 1)
+    assert v.title == "Tên mới" and v.track_codes == "business" and str(v.reviewed_on) == "2026-01-05"
+    assert "Bộ luật Lao động 2019 | https://example.vn/blld" in trainer.get(url).get_data(as_text=True)
+
+
+def test_create_errors_rerender_with_what_was_typed(trainer, course):
+    r = trainer.post("/author/new", data={"code": "DOI-THOAI", "title": "Trùng mã"})
+    assert r.status_code == 422 and "đã có" in html_text(r) and 'value="Trùng mã"' in r.get_data(as_text=True)
+    r = trainer.post("/author/new", data={"code": "có dấu", "title": "x"})
+    assert r.status_code == 422 and "Mã khóa học chỉ gồm" in html_text(r)
+
+
+def test_delete_module(trainer, course):
+    module_id = next(m.id for m in version(course, 1).modules if m.title == BUSINESS)
+    assert trainer.post(f"/author/modules/{module_id}/delete").status_code == 302
+    assert [(m.title, m.position) for m in version(course, 1).modules] == [(COMMON, 1), (PUBLIC, 2)]
+    assert trainer.post(f"/author/modules/{module_id}/delete").status_code == 404
+
+
+def test_pages_are_light_and_labelled(trainer, course):
+    module = version(course, 1).modules[0]
+    for url in ("/author/", f"/author/courses/{course.id}", f"/author/courses/{course.id}/settings",
+                f"/author/courses/{course.id}/modules/new", f"/author/modules/{module.id}/edit",
+                f"/author/courses/{course.id}/preview?track=business"):
+        body = trainer.get(url).get_data(as_text=True)
+        assert not re.search(r"<script", body) and " style=" not in body, url
+        labelled = set(re.findall(r'<label[^>]*\sfor="([^"]+)"', body))
+        for field_id in re.findall(r'<(?:input|select|textarea)[^>]*\sid="([^"]+)"', body):
+            if not field_id.endswith("csrf_token"):
+                assert field_id in labelled, f"{url}: #{field_id} has no label"
+
+
+def test_csrf_is_required(app, trainer, course, csrf_on):
+    module = version(course, 1).modules[0]
+    for url, data in ((f"/author/courses/{course.id}/publish", {}), (f"/author/modules/{module.id}/move", {"direction": "down"}),
+                      (f"/author/modules/{module.id}/delete", {}), ("/author/new", {"code": "CSRF", "title": "x"})):
+        assert trainer.post(url, data=data).status_code == 400, url
+    assert version(course, 1).status == "draft" and len(version(course, 1).modules) == 3
+    # with the token from the page, the same action works
+    page = trainer.get(f"/author/courses/{course.id}").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert trainer.post(f"/author/courses/{course.id}/publish", data={"csrf_token": token}).status_code == 302
