@@ -54,7 +54,11 @@ def register_commands(app: Flask) -> None:
     from lms.cadres.commands import import_cadres_command
 
     app.cli.add_command(import_cadres_command)
+    from lms.courses.commands import export_course_command, import_course_command
     from lms.quizzes.commands import questions_group
+
+    app.cli.add_command(import_course_command)
+    app.cli.add_command(export_course_command)
 
     app.cli.add_command(questions_group)
     from lms.demo import demo_command  # noqa: E402

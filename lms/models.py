@@ -5,3 +5,4 @@ from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel  # noqa: F401
 from lms.courses.models import (  # noqa: F401
     Asset, Blob, Course, CourseAuthor, CourseVersion, Enrolment, Module, ModuleProgress, ModuleQuizSource,
 )
+from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionCategory, Quiz, QuizSlot  # noqa: F401

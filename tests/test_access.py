@@ -67,10 +67,28 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "authoring.remove_author": (None, EDITORS),
     "authoring.upload_asset": (None, EDITORS),
     "authoring.asset": (EVERYONE, None),  # an asset of a published version
+    "packages.upload": (AUTHORS, AUTHORS),
+    "packages.download": (EDITORS, None),
+    # quizzes: the attempt under test belongs to `cadre`; the course to `trainer`
+    "quizzes.start": (None, LEARNERS),
+    "quizzes.attempt": ({"cadre"}, None),
+    "quizzes.save_page": (None, {"cadre"}),
+    "quizzes.save_answer": (None, {"cadre"}),
+    "quizzes.finish": ({"cadre"}, None),
+    "quizzes.submit": (None, {"cadre"}),
+    "quizzes.result": ({"cadre"} | EDITORS, None),  # the cadre's own attempt is open: back to it (redirect)
+    "quizzes.bank": (EDITORS, None),
+    "quizzes.import_questions": (EDITORS, EDITORS),
+    "quizzes.export": (EDITORS, None),
+    "quizzes.settings": (EDITORS, EDITORS),
+    "quizzes.attempts": (EDITORS, None),
+    "quizzes.statistics": (EDITORS, None),
+    "quizzes.grading": (EDITORS, None),
+    "quizzes.grade": (None, EDITORS),
 }
 
 # Allowed GETs that answer with a redirect rather than a page (for the object used here).
-REDIRECTS = {"accounts.login", "learn.resume", "learn.module", "authoring.edit_module", "authoring.settings", "authoring.new_module"}  # published: edit the draft first
+REDIRECTS = {"accounts.login", "learn.resume", "learn.module", "quizzes.result", "authoring.edit_module", "authoring.settings", "authoring.new_module"}  # published: edit the draft first
 
 
 def _url_for_rule(app, rule, objects) -> str:
@@ -112,8 +130,22 @@ def objects(province):
     version = operations.latest(course)
     module = operations.add_module(version, operations.ModuleData("Bài chung", "Nội dung ![sơ đồ](assets/so-do.png)", 5))
     operations.add_asset(version, "so-do.png", PNG)
+    quiz_module = operations.add_module(version, operations.ModuleData("Bài có kiểm tra", "Nội dung", 5))
+    from lms.core.db import db
+    from lms.courses.models import ModuleQuizSource
+    from lms.quizzes import operations as quiz_operations
+
+    db.session.add(ModuleQuizSource(module_id=quiz_module.id, filename="kiem-tra.gift", format="gift",
+                                    text="Câu 1 {=Đúng ~Sai}\n\nCâu 2 tự luận {}\n", pass_mark=70))
+    db.session.flush()
     operations.publish(version)
+    quiz = quiz_module.quiz
+    attempt = quiz_operations.start_attempt(quiz, province["cadre_a"], operations.enrol(province["cadre_a"], course))
     return {
+        "quiz_id": quiz.id,
+        "attempt_id": attempt.id,
+        "answer_id": attempt.answers[1].id,
+        "position": 1,
         "code": course.code,
         "key": module.key,
         "course_id": course.id,

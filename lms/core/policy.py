@@ -176,3 +176,29 @@ def _view_version(user, version) -> bool:
 def _manage_authors(user, course) -> bool:
     """Removing co-authors: the owner and federation admins (any editor may add one)."""
     return course is not None and (is_federation_admin(user) or course.owner_id == user.id)
+
+
+# -- quizzes -----------------------------------------------------------------------------------
+
+def _attempt_course(attempt):
+    return attempt.quiz.module.version.course
+
+
+@rule("quizzes.attempt")
+def _own_attempt(user, attempt) -> bool:
+    """Taking an attempt (answering, submitting): only the cadre whose attempt it is."""
+    return attempt is not None and user.cadre_id is not None and attempt.cadre_id == user.cadre_id
+
+
+@rule("quizzes.manage")
+def _manage_quizzes(user, course) -> bool:
+    """A course's question bank, imports, quiz settings, attempts, grading and statistics: its editors."""
+    return _edit_course(user, course)
+
+
+@rule("quizzes.review")
+def _review_attempt(user, attempt) -> bool:
+    """An attempt's result page: its cadre, and the editors of the course (who grade it)."""
+    if attempt is None:
+        return False
+    return _own_attempt(user, attempt) or _edit_course(user, _attempt_course(attempt))

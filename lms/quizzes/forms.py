@@ -1,0 +1,57 @@
+"""Forms of the quiz pages."""
+from __future__ import annotations
+
+from flask_wtf.file import FileAllowed, FileField
+from wtforms import BooleanField, DateTimeLocalField, FloatField, HiddenField, IntegerField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from lms.core.forms import BaseForm, choices
+from lms.core.i18n import _l
+
+FORMAT_CHOICES = (("auto", _l("Tự nhận biết")), ("gift", "GIFT"), ("aiken", "Aiken"))
+GRADING_CHOICES = (("highest", _l("Lần cao nhất")), ("last", _l("Lần cuối cùng")), ("average", _l("Trung bình các lần")))
+FEEDBACK_CHOICES = (("immediately", _l("Ngay khi nộp bài")), ("after_submit", _l("Sau khi nộp bài")),
+                    ("after_close", _l("Sau khi bài kiểm tra đóng")))
+REVIEW_CHOICES = (("after_submit", _l("Sau khi nộp bài")), ("after_close", _l("Sau khi bài kiểm tra đóng")),
+                  ("never", _l("Không cho xem lại")))
+
+
+class ImportForm(BaseForm):
+    """A question file to read into the course's bank: uploaded or pasted."""
+
+    file = FileField(_l("Tệp câu hỏi (.gift, .txt)"), validators=[FileAllowed(["gift", "txt", "aiken"], _l("Chỉ nhận tệp .gift, .txt hoặc .aiken."))])
+    text = TextAreaField(_l("Hoặc dán nội dung"), validators=[Optional(), Length(max=1_000_000)])
+    format = SelectField(_l("Định dạng"), choices=choices(FORMAT_CHOICES), default="auto")
+
+
+class ImportConfirmForm(BaseForm):
+    """The text shown in the preview, sent back to be saved (read again on the server, never trusted)."""
+
+    text = HiddenField(validators=[InputRequired()])
+    format = HiddenField(validators=[InputRequired()])
+
+
+class CommaFloatField(FloatField):
+    """A number typed the Vietnamese way ("0,5") or with a decimal point ("0.5")."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([v.strip().replace(",", ".") for v in valuelist])
+
+
+class GradeForm(BaseForm):
+    mark = CommaFloatField(_l("Điểm"), validators=[InputRequired(_l("Vui lòng nhập điểm.")), NumberRange(min=0)])
+    comment = TextAreaField(_l("Nhận xét"), validators=[Optional(), Length(max=5000)])
+
+
+class QuizSettingsForm(BaseForm):
+    pass_mark = IntegerField(_l("Điểm đạt (%)"), validators=[InputRequired(), NumberRange(0, 100)])
+    max_attempts = IntegerField(_l("Số lần làm bài tối đa (0 = không giới hạn)"), validators=[InputRequired(), NumberRange(0, 100)])
+    grading_method = SelectField(_l("Cách tính điểm"), choices=choices(GRADING_CHOICES))
+    time_limit_minutes = IntegerField(_l("Thời gian làm bài (phút, để trống = không giới hạn)"),
+                                      validators=[Optional(), NumberRange(1, 600)])
+    feedback_when = SelectField(_l("Cho xem đáp án và nhận xét"), choices=choices(FEEDBACK_CHOICES))
+    review_when = SelectField(_l("Cho xem lại bài làm"), choices=choices(REVIEW_CHOICES))
+    closes_at = DateTimeLocalField(_l("Đóng bài kiểm tra lúc (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    shuffle_questions = BooleanField(_l("Xáo trộn thứ tự câu hỏi"))
+    shuffle_options = BooleanField(_l("Xáo trộn thứ tự phương án"))
+    questions_per_page = IntegerField(_l("Số câu mỗi trang"), validators=[InputRequired(), NumberRange(1, 100)])

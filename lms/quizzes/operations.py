@@ -1,0 +1,614 @@
+"""Writes for quizzes: the question bank, building quizzes from quiz files, attempts and grading.
+
+Operations flush; the request (or command) commits once. Every function that depends on the time
+takes ``now`` (default: :func:`lms.core.db.utcnow`) so that deadlines can be tested without waiting.
+
+Concurrency: submitting is one conditional ``UPDATE attempts SET state='submitted' … WHERE
+state='in_progress'``; only the transaction whose row count is 1 grades, so a double click, two tabs
+or fifty requests grade an attempt exactly once. Saving an answer first locks the attempt's row
+(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite serialises writers by itself), so an answer can never
+be written after the submission that graded the attempt.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from lms.core import db as core_db
+from lms.core.db import db
+from lms.core.errors import ValidationError
+from lms.core.i18n import _
+from lms.courses import operations as course_operations
+from lms.courses.models import Course, CourseVersion, Enrolment, Module, ModuleQuizSource
+from lms.quizzes.formats import parse
+from lms.quizzes.models import (
+    FEEDBACK_WHEN, GRADED, GRADING_METHODS, IN_PROGRESS, NEEDS_GRADING, REVIEW_WHEN, SUBMITTED, Attempt,
+    AttemptAnswer, Question, QuestionCategory, Quiz, QuizSlot, _dumps,
+)
+from lms.quizzes.types import question_type
+
+COMMON_KEYS = ("type", "name", "text", "text_format", "category", "general_feedback", "line")
+COURSE_CATEGORY_PREFIX = "$course$"
+
+
+class AttemptClosed(Exception):
+    """An answer or a submission arrived for an attempt that is no longer open (HTTP 409)."""
+
+    def __init__(self, message: str, attempt: Attempt):
+        self.message = message
+        self.attempt = attempt
+        super().__init__(message)
+
+
+# -- the question bank ---------------------------------------------------------------------------
+
+def ensure_category(course: Course, path: str | None) -> QuestionCategory:
+    """The category at ``path`` ("$course$/Luật/Điều lệ", "Luật/Điều lệ"), created as needed.
+
+    No path means the course's own category, named after the course code.
+    """
+    parts = [p.strip() for p in (path or "").split("/") if p.strip()]
+    if parts and parts[0] == COURSE_CATEGORY_PREFIX:
+        parts = parts[1:]
+    if not parts:
+        parts = [course.code]
+    parent = None
+    for name in parts:
+        query = select(QuestionCategory).where(QuestionCategory.course_id == course.id, QuestionCategory.name == name)
+        query = query.where(QuestionCategory.parent_id.is_(None) if parent is None else QuestionCategory.parent_id == parent.id)
+        category = db.session.scalar(query)
+        if category is None:
+            category = QuestionCategory(course_id=course.id, name=name[:300], parent_id=parent.id if parent else None)
+            db.session.add(category)
+            db.session.flush()
+        parent = category
+    return parent
+
+
+def category_path(category: QuestionCategory) -> str:
+    names = []
+    node = category
+    while node is not None:
+        names.append(node.name)
+        node = node.parent
+    return "/".join(reversed(names))
+
+
+def data_from_parsed(parsed: dict) -> tuple[dict, list[str]]:
+    """(type data, problems) for one question of the GIFT/Aiken JSON.
+
+    A type that is not installed keeps the format's own keys, so installing it later makes the
+    question usable without importing it again.
+    """
+    cls = question_type(parsed["type"])
+    if cls is None:
+        return {k: v for k, v in parsed.items() if k not in COMMON_KEYS}, []
+    data = cls.from_parsed(parsed)
+    return data, list(cls.validate(data))
+
+
+def default_mark_for(type_name: str) -> float:
+    cls = question_type(type_name)
+    if type_name == "description" or (cls is not None and not cls.answerable):
+        return 0.0
+    return 1.0
+
+
+@dataclass
+class ImportPreview:
+    """What a question file would add to the bank: every question, and every problem with its line."""
+
+    format: str
+    questions: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and bool(self.questions)
+
+
+def preview_questions(text: str | bytes, fmt: str) -> ImportPreview:
+    """Parse a question file and check every question against its type (nothing is written)."""
+    result = parse(text, fmt)
+    preview = ImportPreview(result.format, errors=[dict(e) for e in result.errors])
+    for parsed in result.questions:
+        data, problems = data_from_parsed(parsed)
+        line = parsed.get("line") or 0
+        for problem in problems:
+            preview.errors.append({"line": line, "message": _("Dòng %(n)s: %(message)s", n=line, message=problem)})
+        preview.questions.append({**parsed, "data": data, "installed": question_type(parsed["type"]) is not None})
+    preview.errors.sort(key=lambda e: e["line"])
+    return preview
+
+
+def _question_key(category_id: int, parsed: dict, data: dict) -> tuple:
+    return (category_id, parsed["type"], parsed.get("name"), parsed.get("text") or "",
+            parsed.get("text_format") or "moodle", _dumps(data), parsed.get("general_feedback") or "")
+
+
+def add_questions(course: Course, parsed_questions: list[dict], default_category: str | None = None,
+                  reuse: bool = False) -> list[Question]:
+    """Store parsed questions in the course's bank (category per ``$CATEGORY``, else ``default_category``).
+
+    With ``reuse``, a question identical to one already in the same category is not stored twice
+    (publishing the same quiz file again does not grow the bank).
+    """
+    existing: dict[tuple, Question] = {}
+    if reuse:
+        for question in db.session.scalars(select(Question).where(Question.course_id == course.id)):
+            existing.setdefault((question.category_id, question.type, question.name, question.text,
+                                 question.text_format, _dumps(question.payload), question.general_feedback), question)
+    stored = []
+    categories: dict[str | None, QuestionCategory] = {}
+    for parsed in parsed_questions:
+        path = parsed.get("category") or default_category
+        if path not in categories:
+            categories[path] = ensure_category(course, path)
+        category = categories[path]
+        data, _problems = data_from_parsed(parsed)
+        key = _question_key(category.id, parsed, data)
+        question = existing.get(key)
+        if question is None:
+            question = Question(
+                course_id=course.id, category_id=category.id, type=parsed["type"], name=parsed.get("name"),
+                text=parsed.get("text") or "", text_format=parsed.get("text_format") or "moodle",
+                data=_dumps(data), general_feedback=parsed.get("general_feedback") or "",
+                default_mark=default_mark_for(parsed["type"]),
+            )
+            db.session.add(question)
+            existing[key] = question
+        stored.append(question)
+    db.session.flush()
+    return stored
+
+
+def import_questions(course: Course, text: str | bytes, fmt: str) -> list[Question]:
+    """All or nothing: the file's questions go into the bank only when the file has no error at all."""
+    preview = preview_questions(text, fmt)
+    if preview.errors:
+        raise ValidationError({f"line{i}": e["message"] for i, e in enumerate(preview.errors)})
+    if not preview.questions:
+        raise ValidationError({"text": _("Tệp không có câu hỏi nào.")})
+    return add_questions(course, preview.questions)
+
+
+def export_questions(questions: list[Question]) -> list[dict]:
+    """The GIFT/Aiken JSON of stored questions (types that are not installed keep their stored keys)."""
+    out = []
+    for question in questions:
+        cls = question_type(question.type)
+        data = question.payload
+        extra = cls.to_parsed(data) if cls is not None else data
+        out.append({
+            "type": question.type, "name": question.name, "text": question.text, "text_format": question.text_format,
+            "category": f"{COURSE_CATEGORY_PREFIX}/{category_path(question.category)}",
+            "general_feedback": question.general_feedback, **extra,
+        })
+    return out
+
+
+# -- quizzes built from a module's quiz file -----------------------------------------------------
+
+def _source_digest(source: ModuleQuizSource) -> str:
+    return hashlib.sha256(f"{source.format}\n{source.text}".encode()).hexdigest()
+
+
+def source_problems(source: ModuleQuizSource) -> list[str]:
+    """Every problem of a module's quiz file as "file:line: message" (empty when it can be used)."""
+    try:
+        preview = preview_questions(source.text, source.format)
+    except ValueError as exc:  # an unknown format
+        return [f"{source.filename}: {exc}"]
+    messages = []
+    for error in preview.errors:
+        message = error["message"]
+        prefix = f"Dòng {error['line']}: "
+        if message.startswith(prefix):
+            message = message[len(prefix):]
+        messages.append(f"{source.filename}:{error['line']}: {message}")
+    if not preview.errors and not preview.questions:
+        messages.append(f"{source.filename}:1: " + _("tệp bài kiểm tra không có câu hỏi nào"))
+    return messages
+
+
+def sync_quiz_from_source(module: Module) -> Quiz | None:
+    """Build (or bring up to date) the module's quiz from its quiz file: questions, fixed slots, pass mark.
+
+    Policies a trainer set on the quiz (time limit, attempts…) are kept. Raises ValidationError with
+    "file:line: message" entries when the file has errors. Returns None for a module without a quiz file.
+    """
+    source = db.session.scalar(select(ModuleQuizSource).where(ModuleQuizSource.module_id == module.id))
+    if source is None:
+        return None
+    problems = source_problems(source)
+    if problems:
+        raise ValidationError({f"quiz{i}": p for i, p in enumerate(problems)})
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
+    if quiz is None:
+        quiz = Quiz(module_id=module.id)
+        db.session.add(quiz)
+    quiz.pass_mark = source.pass_mark
+    digest = _source_digest(source)
+    if quiz.source_sha256 == digest and quiz.slots:
+        db.session.flush()
+        return quiz
+    course = module.version.course
+    questions = add_questions(course, parse(source.text, source.format).questions, reuse=True)
+    quiz.slots.clear()
+    db.session.flush()
+    quiz.slots.extend(QuizSlot(position=i, question_id=q.id, count=1) for i, q in enumerate(questions, start=1))
+    quiz.source_sha256 = digest
+    db.session.flush()
+    return quiz
+
+
+def check_and_build_quizzes(version: CourseVersion) -> None:
+    """The publish check: every quiz file of the version is valid, then every quiz is built."""
+    modules = list(db.session.scalars(select(Module).where(Module.version_id == version.id).order_by(Module.position)))
+    sources = {s.module_id: s for s in db.session.scalars(
+        select(ModuleQuizSource).where(ModuleQuizSource.module_id.in_([m.id for m in modules])))} if modules else {}
+    problems = []
+    for module in modules:
+        if module.id in sources:
+            problems.extend(source_problems(sources[module.id]))
+    if problems:
+        raise ValidationError({f"quiz{i}": p for i, p in enumerate(problems)})
+    for module in modules:
+        if module.id in sources:
+            sync_quiz_from_source(module)
+
+
+def copy_quiz(old_module: Module, new_module: Module) -> None:
+    """Copy hook: a new draft's module gets the quiz of the module it was copied from (same questions)."""
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == old_module.id))
+    if quiz is None:
+        return
+    copy = Quiz(module_id=new_module.id)
+    for column in ("pass_mark", "max_attempts", "grading_method", "time_limit_minutes", "feedback_when",
+                   "review_when", "closes_at", "shuffle_questions", "shuffle_options", "questions_per_page",
+                   "source_sha256"):
+        setattr(copy, column, getattr(quiz, column))
+    copy.slots = [QuizSlot(position=s.position, question_id=s.question_id, category_id=s.category_id, count=s.count)
+                  for s in quiz.slots]
+    db.session.add(copy)
+    db.session.flush()
+
+
+def _chain(kind: str, fn) -> None:
+    """Register ``fn`` for ``kind``, calling any function already registered there first.
+
+    The course area keeps one hook per kind; the course-package code registers its own "module"
+    hook (copying the quiz file), so ours wraps it instead of replacing it.
+    """
+    previous = course_operations._copy_hooks.get(kind)
+    if previous is not None and getattr(previous, "_quiz_engine", False):
+        return  # already chained (module imported twice)
+
+    def hook(*args):
+        if previous is not None:
+            previous(*args)
+        fn(*args)
+
+    hook._quiz_engine = True
+    course_operations.register_copy_hook(kind, hook)
+
+
+def register_hooks() -> None:
+    import lms.courses.packaging  # noqa: F401,I001  (registers its "module" hook first, so that ours wraps it)
+
+    _chain("module", copy_quiz)
+    _chain("publish_check", check_and_build_quizzes)
+
+
+register_hooks()
+
+
+# -- quiz policies --------------------------------------------------------------------------------
+
+@dataclass
+class QuizSettings:
+    pass_mark: int = 70
+    max_attempts: int = 0
+    grading_method: str = "highest"
+    time_limit_minutes: int | None = None
+    feedback_when: str = "immediately"
+    review_when: str = "after_submit"
+    closes_at: dt.datetime | None = None
+    shuffle_questions: bool = False
+    shuffle_options: bool = True
+    questions_per_page: int = 5
+
+
+def update_settings(quiz: Quiz, settings: QuizSettings) -> Quiz:
+    errors = {}
+    if not 0 <= settings.pass_mark <= 100:
+        errors["pass_mark"] = _("Điểm đạt phải từ 0 đến 100%.")
+    if settings.max_attempts < 0:
+        errors["max_attempts"] = _("Số lần làm bài không được âm (0 là không giới hạn).")
+    if settings.time_limit_minutes is not None and not 1 <= settings.time_limit_minutes <= 600:
+        errors["time_limit_minutes"] = _("Thời gian làm bài phải từ 1 đến 600 phút.")
+    if not 1 <= settings.questions_per_page <= 100:
+        errors["questions_per_page"] = _("Số câu mỗi trang phải từ 1 đến 100.")
+    if settings.grading_method not in GRADING_METHODS or settings.feedback_when not in FEEDBACK_WHEN \
+            or settings.review_when not in REVIEW_WHEN:
+        errors[""] = _("Lựa chọn không hợp lệ.")
+    if errors:
+        raise ValidationError(errors)
+    for name, value in vars(settings).items():
+        setattr(quiz, name, value)
+    db.session.flush()
+    return quiz
+
+
+# -- attempts -------------------------------------------------------------------------------------
+
+def open_attempt(quiz: Quiz, cadre) -> Attempt | None:
+    return db.session.scalar(select(Attempt).where(
+        Attempt.quiz_id == quiz.id, Attempt.cadre_id == cadre.id, Attempt.state == IN_PROGRESS
+    ).order_by(Attempt.number.desc()).limit(1))
+
+
+def attempts_used(quiz: Quiz, cadre) -> int:
+    return db.session.scalar(select(func.count(Attempt.id)).where(
+        Attempt.quiz_id == quiz.id, Attempt.cadre_id == cadre.id)) or 0
+
+
+def can_start_new(quiz: Quiz, cadre, now: dt.datetime | None = None) -> str | None:
+    """None when the cadre may start a new attempt now, else the reason (Vietnamese)."""
+    now = now or core_db.utcnow()
+    if quiz.is_closed(now):
+        return _("Bài kiểm tra đã đóng.")
+    if quiz.max_attempts and attempts_used(quiz, cadre) >= quiz.max_attempts:
+        return _("Bạn đã dùng hết %(n)s lần làm bài.", n=quiz.max_attempts)
+    return None
+
+
+def build_layout(quiz: Quiz, rng: random.Random) -> list[list[int]]:
+    """The questions of one attempt: fixed slots in order, random picks from categories, shuffled if asked."""
+    used = {s.question_id for s in quiz.slots if s.question_id is not None}
+    items: list[list[int]] = []
+    for slot in quiz.slots:
+        if slot.question_id is not None:
+            items.append([slot.position, slot.question_id])
+        elif slot.category_id is not None and slot.count > 0:
+            pool = [qid for qid in db.session.scalars(
+                select(Question.id).where(Question.category_id == slot.category_id, Question.type != "description")
+                .order_by(Question.id)) if qid not in used]
+            picked = rng.sample(pool, min(slot.count, len(pool)))
+            used.update(picked)
+            items.extend([slot.position, qid] for qid in picked)
+    if quiz.shuffle_questions:
+        rng.shuffle(items)
+    return items
+
+
+def start_attempt(quiz: Quiz, cadre, enrolment: Enrolment | None = None, now: dt.datetime | None = None,
+                  rng: random.Random | None = None) -> Attempt:
+    """Resume the cadre's open attempt, or start a new one with its layout and option order fixed now."""
+    now = now or core_db.utcnow()
+    current = open_attempt(quiz, cadre)
+    if current is not None:
+        finish_if_overdue(current, now)
+        if current.state == IN_PROGRESS:
+            return current
+    reason = can_start_new(quiz, cadre, now)
+    if reason:
+        raise ValidationError(reason)
+    rng = rng or random.Random(secrets.randbits(64))
+    layout = build_layout(quiz, rng)
+    if not layout:
+        raise ValidationError(_("Bài kiểm tra chưa có câu hỏi nào."))
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_([i[1] for i in layout])))}
+    number = (db.session.scalar(select(func.max(Attempt.number)).where(
+        Attempt.quiz_id == quiz.id, Attempt.cadre_id == cadre.id)) or 0) + 1
+    deadline = None
+    if quiz.time_limit_minutes:
+        deadline = now + dt.timedelta(minutes=quiz.time_limit_minutes)
+    if quiz.closes_at is not None:
+        deadline = min(deadline, quiz.closes_at) if deadline else quiz.closes_at
+    attempt = Attempt(quiz_id=quiz.id, cadre_id=cadre.id, enrolment_id=enrolment.id if enrolment else None,
+                      number=number, state=IN_PROGRESS, started_at=now, deadline_at=deadline, layout=json.dumps(layout))
+    for position, (_slot, question_id) in enumerate(layout, start=1):
+        question = questions[question_id]
+        cls = question_type(question.type)
+        state = cls.prepare(question.payload, rng, quiz.shuffle_options) if cls is not None else {}
+        attempt.answers.append(AttemptAnswer(position=position, question_id=question_id, state=_dumps(state),
+                                             max_mark=question.default_mark))
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:  # another tab started the same attempt at the same moment
+        current = open_attempt(quiz, cadre)
+        if current is None:
+            raise
+        return current
+    return attempt
+
+
+def finish_if_overdue(attempt: Attempt, now: dt.datetime | None = None) -> bool:
+    """Submit an open attempt whose deadline has passed (the server's clock decides). True when it did."""
+    now = now or core_db.utcnow()
+    if attempt.is_overdue(now):
+        return submit_attempt(attempt, now)
+    return False
+
+
+def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None = None) -> AttemptAnswer:
+    """Store the response to one question from submitted form fields (``q<position>-…``).
+
+    Raises AttemptClosed once the attempt is submitted or its deadline has passed (the attempt is
+    then submitted, with the answers saved before the deadline).
+    """
+    now = now or core_db.utcnow()
+    db.session.refresh(attempt, with_for_update=True)  # wait for a submission under way, then see it
+    if attempt.state != IN_PROGRESS:
+        raise AttemptClosed(_("Bài làm đã nộp; câu trả lời không được lưu thêm."), attempt)
+    if attempt.is_overdue(now):
+        submit_attempt(attempt, now)
+        raise AttemptClosed(_("Đã hết giờ làm bài: câu trả lời gửi sau giờ không được lưu, bài đã được nộp tự động."),
+                            attempt)
+    answer = db.session.scalar(select(AttemptAnswer).where(
+        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == position))
+    if answer is None:
+        raise ValidationError({"position": _("Không có câu hỏi này trong bài làm.")})
+    cls = question_type(answer.question.type)
+    if cls is None or not cls.answerable:
+        return answer
+    response = cls.parse_response(answer.question.payload, answer.state_data, form, prefix_for(position))
+    answer.response = None if response is None else _dumps(response)
+    answer.saved_at = now
+    db.session.flush()
+    return answer
+
+
+def prefix_for(position: int) -> str:
+    """The form-field prefix of the question at ``position`` (the type's fields are ``q3-…``)."""
+    return f"q{position}-"
+
+
+def submit_attempt(attempt: Attempt, now: dt.datetime | None = None) -> bool:
+    """Finish the attempt and grade it. Exactly one call wins; the others return False and change nothing."""
+    now = now or core_db.utcnow()
+    submitted_at = min(now, attempt.deadline_at) if attempt.deadline_at else now
+    result = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.state == IN_PROGRESS)
+        .values(state=SUBMITTED, submitted_at=submitted_at)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.refresh(attempt)
+        return False
+    db.session.refresh(attempt)
+    _grade(attempt, now)
+    return True
+
+
+def _grade(attempt: Attempt, now: dt.datetime) -> None:
+    """Grade every automatic question of a just-submitted attempt; manual ones wait for a trainer."""
+    answers = db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id).order_by(AttemptAnswer.position)
+        .options(selectinload(AttemptAnswer.question)).execution_options(populate_existing=True)
+    ).all()
+    for answer in answers:
+        if answer.max_mark <= 0:
+            continue
+        cls = question_type(answer.question.type)
+        response = answer.response_data
+        if cls is None or cls.manual:
+            if cls is not None and response is None:
+                _set_fraction(answer, 0.0, now)  # nothing written: nothing to grade by hand
+            continue
+        fraction = cls.grade(answer.question.payload, response) if response is not None else 0.0
+        _set_fraction(answer, 0.0 if fraction is None else fraction, now)
+    db.session.flush()
+    _finalise(attempt, now)
+
+
+def _set_fraction(answer: AttemptAnswer, fraction: float, now: dt.datetime, grader=None) -> None:
+    fraction = max(0.0, min(1.0, float(fraction)))
+    answer.fraction = fraction
+    answer.mark = round(fraction * answer.max_mark, 7)
+    answer.graded_at = now
+    answer.graded_by_id = grader.id if grader is not None else None
+
+
+def _finalise(attempt: Attempt, now: dt.datetime) -> None:
+    """Totals and pass state; an attempt with questions left to grade by hand waits as needs_grading."""
+    answers = db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)).all()
+    pending = any(a.max_mark > 0 and a.fraction is None for a in answers)
+    attempt.max_score = sum(a.max_mark for a in answers)
+    attempt.score = round(sum(a.mark or 0.0 for a in answers), 7)
+    if pending:
+        attempt.state = NEEDS_GRADING
+        attempt.fraction = None
+        attempt.passed = None
+        db.session.flush()
+        return
+    attempt.state = GRADED
+    attempt.graded_at = now
+    attempt.fraction = attempt.score / attempt.max_score if attempt.max_score else 1.0
+    attempt.passed = attempt.fraction * 100 >= attempt.quiz.pass_mark - 1e-9
+    db.session.flush()
+    _apply_result(attempt)
+
+
+@dataclass
+class QuizResult:
+    fraction: float | None
+    passed: bool
+    graded_attempts: int
+
+
+def quiz_result(quiz: Quiz, cadre_id: int) -> QuizResult:
+    """The cadre's grade for the quiz by its grading method (highest, last or average of graded attempts)."""
+    fractions = list(db.session.scalars(select(Attempt.fraction).where(
+        Attempt.quiz_id == quiz.id, Attempt.cadre_id == cadre_id, Attempt.state == GRADED
+    ).order_by(Attempt.number)))
+    if not fractions:
+        return QuizResult(None, False, 0)
+    if quiz.grading_method == "last":
+        value = fractions[-1]
+    elif quiz.grading_method == "average":
+        value = sum(fractions) / len(fractions)
+    else:
+        value = max(fractions)
+    return QuizResult(value, value * 100 >= quiz.pass_mark - 1e-9, len(fractions))
+
+
+def _apply_result(attempt: Attempt) -> None:
+    """A passed quiz completes its module (and, through the course area, the course)."""
+    quiz = attempt.quiz
+    if not quiz_result(quiz, attempt.cadre_id).passed:
+        return
+    enrolment = attempt.enrolment
+    if enrolment is None:
+        enrolment = course_operations.open_enrolment(attempt.cadre, quiz.module.version.course)
+    if enrolment is not None:
+        course_operations.complete_module(enrolment, quiz.module)
+
+
+def grade_answer(answer: AttemptAnswer, mark: float, comment: str, grader, now: dt.datetime | None = None) -> Attempt:
+    """A trainer's mark (0…max mark) and comment for one answer; the attempt's total and result follow."""
+    now = now or core_db.utcnow()
+    attempt = answer.attempt
+    if attempt.state not in (NEEDS_GRADING, GRADED):
+        raise ValidationError(_("Chỉ chấm được bài đã nộp."))
+    if answer.max_mark <= 0:
+        raise ValidationError(_("Câu này không tính điểm."))
+    if mark is None or not 0 <= mark <= answer.max_mark:
+        raise ValidationError({"mark": _("Điểm phải từ 0 đến %(m)s.", m=_plain_number(answer.max_mark))})
+    _set_fraction(answer, mark / answer.max_mark, now, grader)
+    answer.comment = (comment or "").strip()
+    db.session.flush()
+    _finalise(attempt, now)
+    return attempt
+
+
+def _plain_number(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def visible_policies(quiz: Quiz, attempt: Attempt, now: dt.datetime | None = None) -> tuple[bool, bool]:
+    """(review allowed, feedback allowed) for the learner: never before submission, then per the quiz.
+
+    Review shows the questions with the learner's answers; feedback adds marks, right answers and
+    feedback. "immediately" and "after_submit" both mean "as soon as the attempt is submitted";
+    "after_close" waits for the quiz's closing time (never, when the quiz has none).
+    """
+    now = now or core_db.utcnow()
+    if attempt.state == IN_PROGRESS:
+        return False, False
+    closed = quiz.is_closed(now)
+    review = quiz.review_when == "after_submit" or (quiz.review_when == "after_close" and closed)
+    feedback = review and (quiz.feedback_when in ("immediately", "after_submit") or closed)
+    return review, feedback
+

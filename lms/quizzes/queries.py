@@ -1,0 +1,317 @@
+"""Reads for the quiz pages, each in a fixed number of queries.
+
+Pages for an open attempt are built only from the question type's ``view()``: nothing here hands a
+template the stored ``data`` of a question (with its fractions and feedback) before submission.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import nh3
+from markupsafe import Markup, escape
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import selectinload
+
+from lms.core import db as core_db
+from lms.core.db import db
+from lms.core.markdown import ATTRIBUTES, TAGS, URL_SCHEMES, render
+from lms.courses.models import Course, CourseVersion, Module
+from lms.quizzes.models import (
+    FINISHED_STATES, GRADED, IN_PROGRESS, NEEDS_GRADING, Attempt, AttemptAnswer, Question, QuestionCategory, Quiz,
+)
+from lms.quizzes.operations import prefix_for, quiz_result, visible_policies
+from lms.quizzes.types import question_type
+
+DISCRIMINATION_MIN_ATTEMPTS = 5
+FACILITY_LOW, FACILITY_HIGH, DISCRIMINATION_LOW = 0.2, 0.95, 0.2
+
+
+def question_html(text: str, text_format: str = "moodle") -> Markup:
+    """A question's (or option's, or feedback's) text as safe HTML in its format."""
+    text = text or ""
+    if text_format == "markdown":
+        return Markup(render(text))
+    if text_format == "plain":
+        return Markup("<br>".join(str(escape(line)) for line in text.split("\n")))
+    if text_format == "moodle":
+        text = text.replace("\n", "<br>")
+    return Markup(nh3.clean(text, tags=TAGS | {"span", "sub", "sup", "u", "b", "i"}, attributes=ATTRIBUTES,
+                            url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow"))
+
+
+def quiz_of_module(module_id: int) -> Quiz | None:
+    return db.session.scalar(select(Quiz).where(Quiz.module_id == module_id))
+
+
+# -- the learner's quiz block on the module page ------------------------------------------------------
+
+@dataclass
+class QuizBlock:
+    quiz: Quiz
+    questions: int
+    attempts: list[Attempt]
+    open_attempt: Attempt | None
+    result: Any
+    used: int
+    now: dt.datetime
+
+    @property
+    def attempts_left(self) -> int | None:
+        return None if not self.quiz.max_attempts else max(0, self.quiz.max_attempts - self.used)
+
+    @property
+    def can_start(self) -> bool:
+        if self.open_attempt is not None:
+            return True
+        return not self.quiz.is_closed(self.now) and (self.attempts_left is None or self.attempts_left > 0)
+
+
+def quiz_block(module: Module, cadre, now: dt.datetime | None = None) -> QuizBlock | None:
+    """The module's quiz with the cadre's attempts (3 queries), or None when the module has no quiz."""
+    now = now or core_db.utcnow()
+    quiz = db.session.scalar(select(Quiz).options(selectinload(Quiz.slots)).where(Quiz.module_id == module.id))
+    if quiz is None:
+        return None
+    attempts = list(db.session.scalars(select(Attempt).where(
+        Attempt.quiz_id == quiz.id, Attempt.cadre_id == cadre.id).order_by(Attempt.number)))
+    open_attempt = next((a for a in reversed(attempts) if a.state == IN_PROGRESS), None)
+    questions = sum(s.count if s.question_id is None else 1 for s in quiz.slots)
+    return QuizBlock(quiz, questions, attempts, open_attempt, quiz_result(quiz, cadre.id), len(attempts), now)
+
+
+# -- an attempt's pages ---------------------------------------------------------------------------
+
+@dataclass
+class Item:
+    """One question of an attempt as a page shows it."""
+
+    answer: AttemptAnswer
+    question: Question
+    number: int | None  # None for a description (no answer expected)
+    cls: Any  # the question type, None when not installed
+    prefix: str
+    view: dict = field(default_factory=dict)
+    response: Any = None
+    review: dict | None = None
+
+    @property
+    def installed(self) -> bool:
+        return self.cls is not None
+
+    @property
+    def template(self) -> str | None:
+        return getattr(self.cls, "template", None)
+
+
+@dataclass
+class AttemptPages:
+    attempt: Attempt
+    items: list[Item]
+    page: int
+    pages: int
+    per_page: int
+
+    def on_page(self, page: int | None = None) -> list[Item]:
+        page = self.page if page is None else page
+        return [i for i in self.items if self.page_of(i) == page]
+
+    def page_of(self, item: Item) -> int:
+        return (item.answer.position - 1) // self.per_page + 1
+
+    @property
+    def unanswered(self) -> list[Item]:
+        return [i for i in self.items if i.number is not None and not i.answer.answered]
+
+    @property
+    def answerable(self) -> list[Item]:
+        return [i for i in self.items if i.number is not None]
+
+
+def _answers(attempt: Attempt) -> list[AttemptAnswer]:
+    return list(db.session.scalars(
+        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id).order_by(AttemptAnswer.position)
+        .options(selectinload(AttemptAnswer.question))
+    ))
+
+
+def _items(attempt: Attempt) -> list[Item]:
+    items, number = [], 0
+    for answer in _answers(attempt):
+        cls = question_type(answer.question.type)
+        counted = answer.max_mark > 0 and (cls is None or cls.answerable)
+        if counted:
+            number += 1
+        items.append(Item(answer, answer.question, number if counted else None, cls, prefix_for(answer.position),
+                          response=answer.response_data))
+    return items
+
+
+def attempt_pages(attempt: Attempt, page: int = 1) -> AttemptPages:
+    """The questions of an open attempt for one page, with only what the types' ``view()`` gives (2 queries)."""
+    items = _items(attempt)
+    per_page = max(1, attempt.quiz.questions_per_page or len(items) or 1)
+    pages = max(1, math.ceil(len(items) / per_page))
+    page = min(max(1, page), pages)
+    result = AttemptPages(attempt, items, page, pages, per_page)
+    for item in result.on_page():
+        if item.cls is not None:
+            item.view = item.cls.view(item.question.payload, item.answer.state_data)
+    return result
+
+
+def attempt_review(attempt: Attempt, with_feedback: bool) -> list[Item]:
+    """A finished attempt's questions with the learner's answers and, with feedback, the types' review."""
+    items = _items(attempt)
+    for item in items:
+        if item.cls is None:
+            continue
+        data, state = item.question.payload, item.answer.state_data
+        item.view = item.cls.view(data, state)
+        if with_feedback:
+            item.review = item.cls.review(data, state, item.response)
+    return items
+
+
+def review_policies(attempt: Attempt, now: dt.datetime | None = None) -> tuple[bool, bool]:
+    return visible_policies(attempt.quiz, attempt, now)
+
+
+# -- trainers -------------------------------------------------------------------------------------
+
+@dataclass
+class QuizRow:
+    quiz: Quiz
+    module: Module
+    version: CourseVersion
+    attempts: int
+    to_grade: int
+
+
+def course_quizzes(course: Course) -> list[QuizRow]:
+    """Every quiz of every version of the course, newest version first, with counts (2 queries)."""
+    rows = db.session.execute(
+        select(Quiz, Module, CourseVersion).join(Module, Quiz.module_id == Module.id)
+        .join(CourseVersion, Module.version_id == CourseVersion.id).where(CourseVersion.course_id == course.id)
+        .order_by(CourseVersion.number.desc(), Module.position)
+    ).all()
+    ids = [quiz.id for quiz, _m, _v in rows]
+    counts: dict[int, tuple[int, int]] = {}
+    if ids:
+        for quiz_id, total, waiting in db.session.execute(
+            select(Attempt.quiz_id, func.count(Attempt.id),
+                   func.sum(case((Attempt.state == NEEDS_GRADING, 1), else_=0)))
+            .where(Attempt.quiz_id.in_(ids)).group_by(Attempt.quiz_id)
+        ):
+            counts[quiz_id] = (total, int(waiting or 0))
+    return [QuizRow(quiz, module, version, *counts.get(quiz.id, (0, 0))) for quiz, module, version in rows]
+
+
+def quiz_attempts(quiz: Quiz) -> list[Attempt]:
+    """All attempts at a quiz with their cadres (2 queries)."""
+    return list(db.session.scalars(
+        select(Attempt).where(Attempt.quiz_id == quiz.id).options(selectinload(Attempt.cadre))
+        .order_by(Attempt.started_at.desc(), Attempt.id.desc())
+    ))
+
+
+def grading_queue(course: Course) -> list[AttemptAnswer]:
+    """Answers waiting for a trainer's mark in the course's quizzes, oldest submission first (4 queries)."""
+    return list(db.session.scalars(
+        select(AttemptAnswer).join(Attempt, AttemptAnswer.attempt_id == Attempt.id)
+        .join(Quiz, Attempt.quiz_id == Quiz.id).join(Module, Quiz.module_id == Module.id)
+        .join(CourseVersion, Module.version_id == CourseVersion.id)
+        .where(CourseVersion.course_id == course.id, Attempt.state == NEEDS_GRADING,
+               AttemptAnswer.fraction.is_(None), AttemptAnswer.max_mark > 0)
+        .options(selectinload(AttemptAnswer.question),
+                 selectinload(AttemptAnswer.attempt).selectinload(Attempt.cadre),
+                 selectinload(AttemptAnswer.attempt).selectinload(Attempt.quiz).selectinload(Quiz.module))
+        .order_by(Attempt.submitted_at, Attempt.id, AttemptAnswer.position)
+    ))
+
+
+@dataclass
+class QuestionStats:
+    question: Question
+    count: int
+    facility: float | None
+    discrimination: float | None
+
+    @property
+    def hints(self) -> list[str]:
+        from lms.core.i18n import _
+
+        hints = []
+        if self.facility is not None and self.facility < FACILITY_LOW:
+            hints.append(_("Quá khó: kiểm tra lại đáp án và cách hỏi."))
+        if self.facility is not None and self.facility > FACILITY_HIGH:
+            hints.append(_("Quá dễ: hầu như ai cũng đúng."))
+        if self.discrimination is not None and self.discrimination < DISCRIMINATION_LOW:
+            hints.append(_("Phân loại kém: người làm tốt cả bài không làm tốt câu này hơn; xem lại đáp án và phương án nhiễu."))
+        return hints
+
+    @property
+    def installed(self) -> bool:
+        return question_type(self.question.type) is not None
+
+
+def _pearson(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)
+
+
+def statistics(quiz: Quiz) -> tuple[int, list[QuestionStats]]:
+    """(graded attempts, per question: facility index and discrimination index) over graded attempts.
+
+    Facility is the mean fraction scored on the question. Discrimination is the correlation between
+    the question's fraction and the rest of the attempt's score (the attempt's score without this
+    question), None ("–") with fewer than DISCRIMINATION_MIN_ATTEMPTS answers or no spread.
+    """
+    rows = db.session.execute(
+        select(AttemptAnswer.question_id, AttemptAnswer.fraction, AttemptAnswer.mark, Attempt.score)
+        .join(Attempt, AttemptAnswer.attempt_id == Attempt.id)
+        .where(Attempt.quiz_id == quiz.id, Attempt.state == GRADED, AttemptAnswer.max_mark > 0)
+        .order_by(AttemptAnswer.question_id, Attempt.id)
+    ).all()
+    attempts = db.session.scalar(select(func.count(Attempt.id)).where(Attempt.quiz_id == quiz.id, Attempt.state == GRADED)) or 0
+    per_question: dict[int, list[tuple[float, float]]] = {}
+    for question_id, fraction, mark, score in rows:
+        if fraction is None:
+            continue
+        per_question.setdefault(question_id, []).append((fraction, (score or 0.0) - (mark or 0.0)))
+    questions = {q.id: q for q in db.session.scalars(select(Question).where(Question.id.in_(list(per_question))))} \
+        if per_question else {}
+    stats = []
+    for question_id, pairs in per_question.items():
+        fractions = [p[0] for p in pairs]
+        facility = sum(fractions) / len(fractions)
+        discrimination = _pearson(fractions, [p[1] for p in pairs]) if len(pairs) >= DISCRIMINATION_MIN_ATTEMPTS else None
+        stats.append(QuestionStats(questions[question_id], len(pairs), facility, discrimination))
+    order = {s.question_id: s.position for s in quiz.slots if s.question_id}
+    stats.sort(key=lambda s: (order.get(s.question.id, 10**6), s.question.id))
+    return attempts, stats
+
+
+def bank(course: Course) -> list[tuple[QuestionCategory, list[Question]]]:
+    """The course's categories (by path) with their questions (2 queries)."""
+    from lms.quizzes.operations import category_path
+
+    categories = list(db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)))
+    questions = list(db.session.scalars(select(Question).where(Question.course_id == course.id).order_by(Question.id)))
+    by_category: dict[int, list[Question]] = {}
+    for question in questions:
+        by_category.setdefault(question.category_id, []).append(question)
+    rows = [(c, by_category.get(c.id, [])) for c in categories]
+    rows.sort(key=lambda row: category_path(row[0]))
+    return rows
+
+
+def attempts_finished(attempts: list[Attempt]) -> list[Attempt]:
+    return [a for a in attempts if a.state in FINISHED_STATES]

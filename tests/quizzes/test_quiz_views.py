@@ -1,0 +1,364 @@
+"""Quiz pages over HTTP: the learner's flow, the answer key kept back, trainers' pages, import, CSRF, access."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.core.db import db
+from lms.courses import operations as course_ops
+from lms.quizzes.models import GRADED, Attempt, AttemptAnswer, Question
+from tests.conftest import html_text
+from tests.quizzes.test_engine_support import (  # noqa: F401
+    ESSAY_GIFT, KEY_MARKERS, T0, build_course, quiz_setup, right_form,
+)
+
+
+def _set(setup, **settings):
+    for name, value in settings.items():
+        setattr(setup.quiz, name, value)
+    db.session.flush()
+
+
+def _module_url(setup):
+    return f"/learn/courses/{setup.course.code}/modules/{setup.module.key}"
+
+
+def _start(client, setup):
+    response = client.post(f"/quizzes/{setup.quiz.id}/start")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    match = re.search(r"/quizzes/attempts/(\d+)$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return int(match.group(1))
+
+
+def _fields(setup, attempt_id, position, wrong=False):
+    attempt = db.session.get(Attempt, attempt_id)
+    form = right_form(attempt, wrong)
+    return {k: v for k, v in form.items() if k.startswith(f"q{position}-")}
+
+
+def _assert_no_key(text, where):
+    leaked = [m for m in KEY_MARKERS if m in text]
+    assert not leaked, f"{where} shows the answer key: {leaked}"
+
+
+def test_module_page_shows_the_quiz_block(client, auth, quiz_setup):
+    auth.login("cadre")
+    page = html_text(client.get(_module_url(quiz_setup)))
+    assert "Bài kiểm tra" in page and "3 câu hỏi · điểm đạt 60%" in page
+    assert "Làm bài" in page and "Đánh dấu đã học xong" not in page
+    _start(client, quiz_setup)
+    page = html_text(client.get(_module_url(quiz_setup)))
+    assert "Làm tiếp" in page and "Đang làm" in page
+
+
+def test_the_same_layout_and_option_order_on_another_device(app, client, auth, quiz_setup):
+    _set(quiz_setup, questions_per_page=10)
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    first = client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    phone = app.test_client()
+    phone.post("/login", data={"username": "cadre", "password": "mat-khau-thu-nghiem"})
+    assert _start(phone, quiz_setup) == attempt_id  # "Làm tiếp" resumes, never a second attempt
+    second = phone.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    order = lambda html: re.findall(r'name="q\d+-choice" value="(\w+)"', html)  # noqa: E731
+    assert order(first) == order(second) and len(order(first)) == 5
+    assert db.session.scalar(select(func.count(Attempt.id))) == 1
+
+
+def test_autosave_answers_only_saved_and_the_key_never_shows_before_submission(client, auth, quiz_setup):
+    _set(quiz_setup, questions_per_page=2)
+    auth.login("cadre")
+    pages = [html_text(client.get(_module_url(quiz_setup)))]
+    attempt_id = _start(client, quiz_setup)
+    for position in (1, 2, 3):
+        response = client.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(quiz_setup, attempt_id, position))
+        assert response.status_code == 200
+        body = response.get_json()
+        assert set(body) == {"saved", "saved_at"} and body["saved"] is True
+        pages.append(response.get_data(as_text=True))
+    for url in (f"/quizzes/attempts/{attempt_id}", f"/quizzes/attempts/{attempt_id}?page=2",
+                f"/quizzes/attempts/{attempt_id}/finish", _module_url(quiz_setup)):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        pages.append(html_text(response))
+    # the result URL of an open attempt sends the learner back to the attempt
+    assert client.get(f"/quizzes/attempts/{attempt_id}/result").status_code == 302
+    for i, text in enumerate(pages):
+        _assert_no_key(text, f"page {i}")
+    assert 'name="q1-choice"' in pages[4] and "checked" in pages[4]
+    answers = db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id)).all()
+    assert all(a.response is not None for a in answers)
+
+    response = client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    assert response.status_code == 302
+    result = html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+    assert "Đạt" in result and "Đáp án đúng" in result and "Chính xác: ngày 28/7/1929" in result
+    assert "Phản hồi khi chọn đúng" in result
+    # after submission saving is refused, in Vietnamese
+    late = client.post(f"/quizzes/attempts/{attempt_id}/answers/1", data=_fields(quiz_setup, attempt_id, 1, wrong=True))
+    assert late.status_code == 409 and "đã nộp" in late.get_json()["error"]
+    assert "Đã xong" in html_text(client.get(_module_url(quiz_setup)))
+
+
+@pytest.mark.parametrize("review_when, feedback_when, closes, shows_review, shows_key", [
+    ("never", "immediately", None, False, False),
+    ("after_close", "immediately", +1, False, False),
+    ("after_close", "immediately", -1, True, True),
+    ("after_submit", "after_close", +1, True, False),
+    ("after_submit", "after_submit", None, True, True),
+])
+def test_review_and_feedback_follow_the_policy(client, auth, quiz_setup, monkeypatch, review_when, feedback_when,
+                                               closes, shows_review, shows_key):
+    import lms.core.db
+
+    _set(quiz_setup, review_when=review_when, feedback_when=feedback_when,
+         closes_at=T0 + dt.timedelta(days=closes) if closes else None)
+    auth.login("cadre")
+    monkeypatch.setattr(lms.core.db, "utcnow", lambda: T0 - dt.timedelta(days=2))  # open while answering
+    attempt_id = _start(client, quiz_setup)
+    for position in (1, 2, 3):
+        client.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(quiz_setup, attempt_id, position))
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    monkeypatch.setattr(lms.core.db, "utcnow", lambda: T0)
+    result = html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+    assert ("Xem lại bài làm" in result) is shows_review
+    assert ("Chính xác: ngày 28/7/1929" in result) is shows_key
+    assert ("Đáp án đúng" in result) is shows_key
+    assert "3 / 3" in result  # the score itself is always shown once graded
+
+
+def test_pages_without_javascript_save_page_by_page(client, auth, quiz_setup):
+    _set(quiz_setup, questions_per_page=2)
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    page1 = client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    assert "Lưu và sang trang tiếp" in page1 and 'src="/static/js/quiz.js"' in page1 and "<script>" not in page1
+    data = {"page": "1", "go": "next", **_fields(quiz_setup, attempt_id, 1)}
+    response = client.post(f"/quizzes/attempts/{attempt_id}/save", data=data)
+    assert response.status_code == 302 and response.headers["Location"].endswith("page=2")
+    response = client.post(f"/quizzes/attempts/{attempt_id}/save", data={"page": "2", "go": "finish"})
+    assert response.headers["Location"].endswith("/finish")
+    finish = html_text(client.get(f"/quizzes/attempts/{attempt_id}/finish"))
+    assert "Bạn đã trả lời 1 / 3 câu." in finish
+    assert "Câu 2" in finish and "Câu 3" in finish and "Câu 1<" not in finish
+    saved = db.session.scalars(select(AttemptAnswer.response).where(AttemptAnswer.attempt_id == attempt_id)
+                               .order_by(AttemptAnswer.position)).all()
+    assert saved[0] is not None and saved[1:] == [None, None]
+
+
+def test_time_limit_over_http(client, auth, quiz_setup, monkeypatch):
+    import lms.core.db
+
+    clock = [T0]
+    monkeypatch.setattr(lms.core.db, "utcnow", lambda: clock[0])
+    _set(quiz_setup, time_limit_minutes=10)
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    page = html_text(client.get(f"/quizzes/attempts/{attempt_id}"))
+    assert 'data-remaining="600"' in page and "10:00" in page
+    clock[0] = T0 + dt.timedelta(minutes=4, seconds=30)
+    assert client.post(f"/quizzes/attempts/{attempt_id}/answers/1", data=_fields(quiz_setup, attempt_id, 1)).status_code == 200
+    assert "05:30" in html_text(client.get(f"/quizzes/attempts/{attempt_id}"))
+    clock[0] = T0 + dt.timedelta(minutes=11)
+    late = client.post(f"/quizzes/attempts/{attempt_id}/answers/2", data=_fields(quiz_setup, attempt_id, 2))
+    assert late.status_code == 409
+    assert "hết giờ" in late.get_json()["error"] and late.get_json()["redirect"].endswith("/result")
+    attempt = db.session.get(Attempt, attempt_id)
+    db.session.refresh(attempt)
+    assert attempt.state == GRADED and attempt.fraction == pytest.approx(1 / 3)  # kept although the request failed
+    assert client.get(f"/quizzes/attempts/{attempt_id}").status_code == 302
+
+
+def test_max_attempts_over_http(client, auth, quiz_setup):
+    _set(quiz_setup, max_attempts=1)
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    response = client.post(f"/quizzes/{quiz_setup.quiz.id}/start", follow_redirects=True)
+    assert "Bạn đã dùng hết 1 lần làm bài." in html_text(response)
+    assert db.session.scalar(select(func.count(Attempt.id))) == 1
+
+
+def test_another_cadres_attempt_is_refused(app, client, auth, quiz_setup, province):
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    other = app.test_client()
+    other.post("/login", data={"username": "cadre2", "password": "mat-khau-thu-nghiem"})
+    for url in (f"/quizzes/attempts/{attempt_id}", f"/quizzes/attempts/{attempt_id}/finish",
+                f"/quizzes/attempts/{attempt_id}/result"):
+        assert other.get(url).status_code == 403, url
+    for url in (f"/quizzes/attempts/{attempt_id}/answers/1", f"/quizzes/attempts/{attempt_id}/save",
+                f"/quizzes/attempts/{attempt_id}/submit"):
+        response = other.post(url, data=_fields(quiz_setup, attempt_id, 1, wrong=True))
+        assert response.status_code == 403, url
+        assert "1929" not in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count(AttemptAnswer.id)).where(AttemptAnswer.response.is_not(None))) == 0
+    assert db.session.get(Attempt, attempt_id).state == "in_progress"
+    # cadre2 (public track) is not enrolled: starting the quiz is refused without revealing it
+    assert other.post(f"/quizzes/{quiz_setup.quiz.id}/start").status_code == 404
+
+
+def test_csrf_is_required_and_the_header_is_accepted(app, client, auth, quiz_setup, csrf_on):
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "cadre", "password": "mat-khau-thu-nghiem", "csrf_token": token})
+    assert client.post(f"/quizzes/{quiz_setup.quiz.id}/start").status_code == 400
+    module_page = client.get(_module_url(quiz_setup)).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', module_page).group(1)
+    response = client.post(f"/quizzes/{quiz_setup.quiz.id}/start", data={"csrf_token": token})
+    attempt_id = int(response.headers["Location"].split("/")[-1])
+    fields = _fields(quiz_setup, attempt_id, 1)
+    assert client.post(f"/quizzes/attempts/{attempt_id}/answers/1", data=fields).status_code == 400
+    page = client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    header = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    response = client.post(f"/quizzes/attempts/{attempt_id}/answers/1", data=fields, headers={"X-CSRFToken": header})
+    assert response.status_code == 200 and response.get_json()["saved"] is True
+    for url in (f"/quizzes/attempts/{attempt_id}/save", f"/quizzes/attempts/{attempt_id}/submit"):
+        assert client.post(url, data={"page": "1"}).status_code == 400
+    assert db.session.get(Attempt, attempt_id).state == "in_progress"
+
+
+# -- trainers -------------------------------------------------------------------------------------
+
+def _trainer(client, auth):
+    auth.login("trainer")
+    return client
+
+
+def test_essay_grading_flow(app, client, auth, province):
+    built = build_course(province["users"]["trainer"], code="TU-LUAN", gift=ESSAY_GIFT, pass_mark=75)
+    course_ops.enrol(province["cadre_a"], built.course)
+    learner = app.test_client()
+    learner.post("/login", data={"username": "cadre", "password": "mat-khau-thu-nghiem"})
+    attempt_id = _start(learner, built)
+    for position in (1, 2):
+        learner.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(built, attempt_id, position))
+    learner.post(f"/quizzes/attempts/{attempt_id}/submit")
+    assert "Chờ giảng viên chấm" in html_text(learner.get(f"/quizzes/attempts/{attempt_id}/result"))
+
+    _trainer(client, auth)
+    queue = html_text(client.get(f"/quizzes/courses/{built.course.id}/grading"))
+    assert "Thu thập ý kiến người lao động" in queue and "Nguyễn Thị Ánh" in queue
+    answer = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == 2))
+    response = client.post(f"/quizzes/answers/{answer.id}/grade", data={f"a{answer.id}-mark": "nửa điểm"},
+                           follow_redirects=True)
+    assert "Vui lòng nhập một số." in html_text(response)
+    response = client.post(f"/quizzes/answers/{answer.id}/grade", data={f"a{answer.id}-mark": "1,5"}, follow_redirects=True)
+    assert "Điểm phải từ 0 đến 1." in html_text(response)
+    assert db.session.get(AttemptAnswer, answer.id).fraction is None
+    response = client.post(f"/quizzes/answers/{answer.id}/grade",
+                           data={f"a{answer.id}-mark": "0,5", f"a{answer.id}-comment": "Nêu thêm ví dụ."}, follow_redirects=True)
+    assert "Đã chấm xong" in html_text(response) and "Không có bài nào chờ chấm." in html_text(response)
+    attempt = db.session.get(Attempt, attempt_id)
+    db.session.refresh(attempt)
+    assert attempt.state == GRADED and attempt.passed and attempt.fraction == pytest.approx(0.75)
+    result = html_text(learner.get(f"/quizzes/attempts/{attempt_id}/result"))
+    assert "Nêu thêm ví dụ." in result and "Đạt" in result
+    assert "Đã xong" in html_text(learner.get(f"/learn/courses/{built.course.code}/modules/{built.module.key}"))
+    # the trainer's list of attempts and the attempt's review
+    assert "Nguyễn Thị Ánh" in html_text(client.get(f"/quizzes/{built.quiz.id}/attempts"))
+    assert "Đáp án đúng" in html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+
+
+def test_statistics_page_and_missing_types(app, client, auth, quiz_setup):
+    quiz_setup.quiz.slots[1].question.type = "hotspot"
+    db.session.flush()
+    learner = app.test_client()
+    learner.post("/login", data={"username": "cadre", "password": "mat-khau-thu-nghiem"})
+    attempt_id = _start(learner, quiz_setup)
+    _set(quiz_setup, questions_per_page=5)
+    page = html_text(learner.get(f"/quizzes/attempts/{attempt_id}"))
+    assert "Loại câu hỏi chưa được cài đặt: hotspot" in page
+    learner.post(f"/quizzes/attempts/{attempt_id}/answers/1", data=_fields(quiz_setup, attempt_id, 1))
+    assert learner.post(f"/quizzes/attempts/{attempt_id}/answers/2", data={"q2-x": "1"}).status_code == 200
+    learner.post(f"/quizzes/attempts/{attempt_id}/submit")
+    assert "Loại câu hỏi chưa được cài đặt: hotspot" in html_text(learner.get(f"/quizzes/attempts/{attempt_id}/result"))
+    _trainer(client, auth)
+    grading = html_text(client.get(f"/quizzes/courses/{quiz_setup.course.id}/grading"))
+    assert "Loại câu hỏi chưa được cài đặt: hotspot" in grading
+    answer = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == 2))
+    client.post(f"/quizzes/answers/{answer.id}/grade", data={f"a{answer.id}-mark": "1"})
+    stats = html_text(client.get(f"/quizzes/{quiz_setup.quiz.id}/statistics"))
+    assert "Loại câu hỏi chưa được cài đặt: hotspot" in stats
+    assert "1,00" in stats and "–" in stats  # facility of Q1; discrimination needs more attempts
+    bank = html_text(client.get(f"/quizzes/courses/{quiz_setup.course.id}"))
+    assert "Lịch sử Công đoàn" in bank and "hotspot" in bank
+
+
+def test_import_preview_errors_and_all_or_nothing_save(client, auth, quiz_setup):
+    _trainer(client, auth)
+    course = quiz_setup.course
+    before = db.session.scalar(select(func.count(Question.id)))
+    bad = "::A:: Câu đúng {=Có ~Không}\n\n::B:: Câu sai {#3,14}\n"
+    page = client.post(f"/quizzes/courses/{course.id}/import", data={"text": bad, "format": "auto"})
+    text = html_text(page)
+    assert page.status_code == 200
+    assert "Dòng 3:" in text and "Câu đúng" in text and "Lưu vào ngân hàng câu hỏi" not in text
+    response = client.post(f"/quizzes/courses/{course.id}/import", data={"confirm": "1", "text": bad, "format": "gift"})
+    assert response.status_code == 422 and "Dòng 3:" in html_text(response)
+    assert db.session.scalar(select(func.count(Question.id))) == before
+    good = "$CATEGORY: $course$/Tài chính\n\n::P1:: Đoàn phí từ 1/7/2025? {=0,5% lương đóng BHXH#Đúng ~1% lương đóng BHXH}\n"
+    page = html_text(client.post(f"/quizzes/courses/{course.id}/import", data={"text": good, "format": "auto"}))
+    assert "Lưu vào ngân hàng câu hỏi" in page and "100,0%" in page and "Tài chính" in page
+    response = client.post(f"/quizzes/courses/{course.id}/import", data={"confirm": "1", "text": good, "format": "gift"})
+    assert response.status_code == 302
+    assert db.session.scalar(select(func.count(Question.id))) == before + 1
+    export = client.get(f"/quizzes/courses/{course.id}/export.gift")
+    assert export.status_code == 200 and "attachment" in export.headers["Content-Disposition"]
+    body = export.get_data(as_text=True)
+    assert "$CATEGORY: $course$/Tài chính" in body and "::P1::" in body and "::Q1::" in body
+    from io import BytesIO
+
+    upload = client.post(f"/quizzes/courses/{course.id}/import", data={
+        "file": (BytesIO("Câu hỏi?\nA) Có\nB) Không\nANSWER: A\n".encode()), "cau-hoi.txt"), "format": "auto",
+    }, content_type="multipart/form-data")
+    assert "AIKEN" in html_text(upload)
+
+
+def test_quiz_settings(client, auth, quiz_setup):
+    _trainer(client, auth)
+    url = f"/quizzes/{quiz_setup.quiz.id}/settings"
+    assert client.get(url).status_code == 200
+    response = client.post(url, data={
+        "pass_mark": "80", "max_attempts": "3", "grading_method": "average", "time_limit_minutes": "20",
+        "feedback_when": "after_close", "review_when": "after_submit", "closes_at": "2026-03-05T17:00",
+        "questions_per_page": "1", "shuffle_options": "y",
+    })
+    assert response.status_code == 302
+    quiz = quiz_setup.quiz
+    db.session.refresh(quiz)
+    assert (quiz.pass_mark, quiz.max_attempts, quiz.grading_method, quiz.time_limit_minutes) == (80, 3, "average", 20)
+    assert quiz.closes_at == dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.timezone.utc)  # 17:00 in Hà Nội
+    assert quiz.shuffle_options and not quiz.shuffle_questions
+    assert client.post(url, data={"pass_mark": "120"}).status_code == 422
+
+
+def test_other_trainers_and_learners_cannot_manage(app, client, auth, quiz_setup, make):
+    make.user("giangvien-khac", role="trainer")
+    auth.login("giangvien-khac")
+    for url in (f"/quizzes/courses/{quiz_setup.course.id}", f"/quizzes/{quiz_setup.quiz.id}/attempts",
+                f"/quizzes/{quiz_setup.quiz.id}/statistics", f"/quizzes/courses/{quiz_setup.course.id}/grading",
+                f"/quizzes/courses/{quiz_setup.course.id}/import", f"/quizzes/courses/{quiz_setup.course.id}/export.gift"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_resuming_an_attempt_whose_time_ran_out_shows_its_result(client, auth, quiz_setup, monkeypatch):
+    import lms.core.db
+
+    clock = [T0]
+    monkeypatch.setattr(lms.core.db, "utcnow", lambda: clock[0])
+    _set(quiz_setup, time_limit_minutes=5)
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    client.post(f"/quizzes/attempts/{attempt_id}/answers/1", data=_fields(quiz_setup, attempt_id, 1))
+    clock[0] = T0 + dt.timedelta(hours=2)
+    assert "Làm tiếp" in html_text(client.get(_module_url(quiz_setup)))
+    response = client.post(f"/quizzes/{quiz_setup.quiz.id}/start")
+    assert response.headers["Location"].endswith(f"/quizzes/attempts/{attempt_id}/result")
+    result = html_text(client.get(response.headers["Location"]))
+    assert "hết giờ" in result and "1 / 3" in result
+    assert db.session.scalar(select(func.count(Attempt.id))) == 1
