@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None, *, generate_secret: bool = False
     _configure_secret(app, generate_secret or app.debug or bool(app.config.get("TESTING")))
 
     import lms.models  # noqa: F401  (every table in the metadata)
+    import lms.certificates  # noqa: F401  (declares the base class of certificate-template plugins)
     import lms.quizzes.types.base  # noqa: F401  (declares the base class question-type plugins must derive from)
     from lms.core import auth, i18n, plugins, security, web
     from lms.core.db import db

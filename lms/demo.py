@@ -117,6 +117,7 @@ class DemoContext:
     cadres: list[DemoCadre] = field(default_factory=list)
     users: dict[str, User] = field(default_factory=dict)
     logins: list[DemoLogin] = field(default_factory=list)
+    course_codes: list[str] = field(default_factory=list)
 
     def rng(self, key: str) -> random.Random:
         """A generator for one step: the same seed and key always give the same sequence."""
@@ -524,10 +525,28 @@ def build_logins(ctx: DemoContext) -> str:
     return f"{len(plan)} tài khoản: " + ", ".join(name for name, *_ in plan)
 
 
+# -- step: the sample courses ----------------------------------------------------------------------
+
+def build_courses(ctx: DemoContext) -> str:
+    """Import every package in courses/ (published, owned by `trainer`), exactly as `lms import-course` does."""
+    from lms import ROOT
+    from lms.courses.package import read_package
+    from lms.courses.packaging import import_package
+
+    folders = sorted(p.parent for p in (ROOT / "courses").glob("*/course.yaml"))
+    codes = []
+    for folder in folders:
+        version = import_package(read_package(folder), ctx.users["trainer"])
+        codes.append(version.course.code)
+    ctx.course_codes = codes
+    return f"{len(codes)} khóa học: " + ", ".join(codes)
+
+
 STEPS: list[DemoStep] = [
     DemoStep("units", "Đơn vị", build_units),
     DemoStep("cadres", "Cán bộ", build_cadres),
     DemoStep("logins", "Tài khoản", build_logins),
+    DemoStep("courses", "Khóa học mẫu", build_courses),
 ]
 
 

@@ -6,3 +6,6 @@ from lms.courses.models import (  # noqa: F401
     Asset, Blob, Course, CourseAuthor, CourseVersion, Enrolment, Module, ModuleProgress, ModuleQuizSource,
 )
 from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionCategory, Quiz, QuizSlot  # noqa: F401
+from lms.certificates.models import Certificate, RegisterCounter  # noqa: F401
+from lms.core.settings import Setting  # noqa: F401
+from lms.records.models import Attendance, RecordEntry, TrainingClass  # noqa: F401

@@ -274,3 +274,35 @@ def test_a_short_password_is_refused_before_anything_is_reset(demo_app):
     assert "--password" in result.output
     with demo_app.app_context():
         assert _user("admin").check_password(PASSWORD)
+
+
+def test_the_sample_courses_export_back_file_for_file(demo_app, tmp_path):
+    """After `lms demo`, `lms export-course CODE DIR` gives back each folder of courses/ file for file."""
+    import yaml
+
+    from lms import ROOT
+
+    folders = sorted(p.parent for p in (ROOT / "courses").glob("*/course.yaml"))
+    assert len(folders) >= 4
+    runner = demo_app.test_cli_runner()
+    for folder in folders:
+        code = yaml.safe_load((folder / "course.yaml").read_text(encoding="utf-8"))["code"]
+        target = tmp_path / folder.name
+        result = runner.invoke(args=["export-course", code, str(target)])
+        assert result.exit_code == 0, result.output
+        expected = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        actual = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+        assert sorted(actual) == sorted(expected), folder.name
+        for name, content in expected.items():
+            assert actual[name] == content, f"{folder.name}/{name} differs"
+
+
+def test_demo_cadres_see_their_tracks_courses(demo_app):
+    from lms.courses.queries import catalogue
+
+    with demo_app.app_context():
+        business = {i.course.code for i in catalogue(_user("cadre").cadre)}
+        public = {i.course.code for i in catalogue(_user("cadre2").cadre)}
+    assert "THUONG-LUONG-DOI-THOAI" in business and "THUONG-LUONG-DOI-THOAI" not in public
+    assert "DAN-CHU-CO-SO" in public and "DAN-CHU-CO-SO" not in business
+    assert {"DIEU-LE-LUAT-2024", "KIEM-TRA-TAI-CHINH"} <= business & public

@@ -27,6 +27,10 @@ class Course(db.Model):
     code: Mapped[str] = mapped_column(String(60), unique=True)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     is_open: Mapped[bool] = mapped_column(Boolean, default=True)  # cadres may enrol themselves
+    # Certificates: the hours printed, how long one stays valid (None = no expiry), the template plugin.
+    certificate_hours: Mapped[int | None] = mapped_column(Integer)
+    validity_months: Mapped[int | None] = mapped_column(Integer)
+    certificate_template: Mapped[str] = mapped_column(String(80), default="default", server_default="default")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     owner = relationship("User", foreign_keys=[owner_id])

@@ -1,0 +1,1 @@
+"""Certificates: PDF rendering and template plugins."""
