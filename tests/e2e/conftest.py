@@ -67,9 +67,10 @@ class LiveServer:
 
     def start(self) -> None:
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+        self.log = open(self.tmp / "server.log", "w")
         self.process = subprocess.Popen(
             [gunicorn, "-w", "2", "-b", f"127.0.0.1:{self.port}", "--access-logfile", "-", "lms:create_app()"],
-            env=self.env, cwd=ROOT, stdout=open(self.tmp / "server.log", "w"), stderr=subprocess.STDOUT,
+            env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -84,6 +85,7 @@ class LiveServer:
         if self.process is not None:
             self.process.terminate()
             self.process.wait(timeout=10)
+            self.log.close()
         if self.drop:
             self.drop()
 

@@ -1,0 +1,161 @@
+"""Journeys in real Chromium (Debian's, through Playwright) against gunicorn on localhost.
+
+- A trainer writes a course in the browser — a module with an image, one module per track — and
+  publishes it; a cadre of each track sees exactly their modules on a phone-sized screen, reads,
+  moves on, and coming back later from another device lands where they stopped.
+- A cadre answers half a quiz, reloads and finds the answers, finishes on another browser context,
+  submits, and sees the result and feedback as the policy says.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.courses.test_authoring import png_bytes
+from tests.e2e.conftest import DESKTOP, PASSWORD, login, shot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(live_server):
+    live_server.lms("demo", "--yes", "--password", PASSWORD)
+    live_server.start()
+    return live_server
+
+
+def test_trainer_writes_and_publishes_then_each_track_learns_on_a_phone(server, new_page, tmp_path):
+    image = tmp_path / "so-do.png"
+    image.write_bytes(png_bytes())
+
+    trainer = new_page(viewport=DESKTOP)
+    login(trainer, server, "trainer")
+    trainer.goto(server.url + "/author/")
+    trainer.click("details#new summary")
+    trainer.fill("#code", "E2E-DOI-THOAI")
+    trainer.fill("#title", "Đối thoại định kỳ ở cơ sở")
+    trainer.fill("#description", "Khóa học thử trong trình duyệt.")
+    trainer.check("input[name=tracks][value=business]")
+    trainer.check("input[name=tracks][value=public]")
+    trainer.click("details#new button.primary")
+    trainer.wait_for_url(re.compile(r"/author/courses/\d+$"))
+    course_url = trainer.url
+
+    trainer.set_input_files("#asset-file", str(image))
+    trainer.click("form[action$='/assets'] button")
+    trainer.wait_for_load_state()
+    assert "so-do.png" in trainer.content()
+
+    modules = [
+        ("Vì sao phải đối thoại", [], "## Sơ đồ\n\n![Sơ đồ đối thoại](assets/so-do.png)\n\nNội dung **chung**."),
+        ("Đối thoại ở doanh nghiệp", ["business"], "Dành cho khu vực sản xuất kinh doanh."),
+        ("Đối thoại ở cơ quan", ["public"], "Dành cho khu vực hành chính sự nghiệp."),
+        ("Tổng kết", [], "Ôn lại các bước."),
+    ]
+    for title, tracks, content in modules:
+        trainer.goto(course_url + "/modules/new")
+        trainer.fill("#title", title)
+        trainer.fill("#duration_minutes", "5")
+        for track in tracks:
+            trainer.check(f"input[name=tracks][value={track}]")
+        trainer.fill("#content", content)
+        if title == "Vì sao phải đối thoại":
+            trainer.click("button[name=preview]")
+            assert trainer.locator("img[alt='Sơ đồ đối thoại']").count() == 1
+        trainer.click("button[name=save]")
+        trainer.wait_for_url(re.compile(r"/author/courses/\d+"))
+    shot(trainer, "trainer-course-draft-desktop")
+    trainer.click("text=Xuất bản phiên bản 1")
+    trainer.wait_for_load_state()
+    assert "Đã xuất bản" in trainer.content()
+
+    expected = {
+        "cadre": ["Vì sao phải đối thoại", "Đối thoại ở doanh nghiệp", "Tổng kết"],
+        "cadre2": ["Vì sao phải đối thoại", "Đối thoại ở cơ quan", "Tổng kết"],
+    }
+    for username, titles in expected.items():
+        phone = new_page()
+        login(phone, server, username)
+        phone.goto(server.url + "/learn/")
+        phone.fill("#q", "doi thoai dinh ky")  # typed without diacritics
+        phone.press("#q", "Enter")
+        phone.click("text=Đối thoại định kỳ ở cơ sở")
+        outline = phone.locator("ol.modules li").all_inner_texts()
+        assert [t.split("·")[0].strip() for t in outline] == titles, username
+        shot(phone, f"{username}-course-phone")
+        phone.click("text=Ghi danh và bắt đầu học")
+        phone.wait_for_url(re.compile(r"/modules/"))
+        # the image loads from the platform and the page fits the phone's width
+        assert phone.evaluate("document.querySelector('.lesson img').naturalWidth") == 1
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+        shot(phone, f"{username}-module-phone")
+        phone.click("text=Đánh dấu đã học xong")
+        phone.wait_for_url(re.compile(r"/modules/"))
+        assert titles[1] in phone.locator("h1").inner_text()
+
+        later = new_page()  # another device, later
+        login(later, server, username)
+        later.goto(server.url + "/")
+        later.click("text=Đối thoại định kỳ ở cơ sở")
+        later.wait_for_url(re.compile(r"/modules/"))
+        assert titles[1] in later.locator("h1").inner_text()
+
+
+def test_quiz_answers_survive_reload_and_a_second_device(server, new_page):
+    phone = new_page()
+    login(phone, server, "cadre")
+    phone.goto(server.url + "/learn/courses/DIEU-LE-LUAT-2024")
+    phone.click("text=Ghi danh và bắt đầu học")
+    phone.wait_for_url(re.compile(r"/modules/"))
+    phone.click("section.quiz-block button.primary")
+    phone.wait_for_url(re.compile(r"/attempts/\d+"))
+    attempt_url = phone.url.split("?")[0]
+
+    questions = phone.locator("fieldset.checks.answer")
+    first_page = questions.count()
+    assert first_page >= 2
+    half = max(1, first_page // 2)
+    chosen = []
+    for i in range(half):
+        radio = questions.nth(i).locator("input[type=radio]").first
+        radio.check()
+        chosen.append(radio.get_attribute("id"))
+        phone.wait_for_selector("text=Đã lưu")
+    phone.wait_for_timeout(300)
+    shot(phone, "cadre-quiz-half-phone")
+
+    phone.reload()
+    for radio_id in chosen:
+        assert phone.locator(f"#{radio_id}").is_checked(), radio_id
+    # the page never carries the answer key before submission
+    html = phone.content()
+    assert "fraction" not in html and "Đáp án đúng" not in html
+
+    other = new_page()  # finishes on another browser context
+    login(other, server, "cadre")
+    other.goto(attempt_url)
+    for radio_id in chosen:
+        assert other.locator(f"#{radio_id}").is_checked(), radio_id
+    for _ in range(20):
+        fieldsets = other.locator("fieldset.checks.answer")
+        for i in range(fieldsets.count()):
+            radios = fieldsets.nth(i).locator("input[type=radio]")
+            if radios.count() and not any(radios.nth(k).is_checked() for k in range(radios.count())):
+                radios.first.check()
+        boxes = other.locator("fieldset.checks.answer input[type=checkbox]")
+        if boxes.count():
+            boxes.first.check()
+        if other.locator("button[name=go][value=next]").count():
+            other.click("button[name=go][value=next]")
+        else:
+            break
+    other.click("button[name=go][value=finish]")
+    other.click("form[action$='/submit'] button.primary")
+    other.wait_for_url(re.compile(r"/result|/attempts/\d+"))
+    body = other.content()
+    assert "Kết quả bài kiểm tra" in body
+    assert re.search(r"Đạt|Không đạt", body)
+    shot(other, "cadre-quiz-result-phone")
+    # feedback is shown after submission (the sample course's policy: immediately)
+    assert other.locator(".feedback, .review").count() > 0
