@@ -61,9 +61,14 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(export_course_command)
 
     app.cli.add_command(questions_group)
+    from lms.certificates.commands import certificates_group
+
+    app.cli.add_command(certificates_group)
+
     from lms.demo import demo_command  # noqa: E402
 
     app.cli.add_command(demo_command)
+
 
 
 if __name__ == "__main__":

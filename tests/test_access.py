@@ -6,6 +6,8 @@ route is also refused without a CSRF token.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.courses.test_authoring import png_bytes
@@ -45,6 +47,7 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "cadre_import.upload": ({"admin"}, {"admin"}),
     "cadre_import.template": ({"admin"}, None),
     "reports.overview": ({"union", "other_union", "admin"}, None),
+    "reports.unit": (ADMINS, None),
     "learn.catalogue": (LEARNERS, None),
     "learn.course": (LEARNERS, None),
     "learn.enrol": (None, LEARNERS),
@@ -85,10 +88,52 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "quizzes.statistics": (EDITORS, None),
     "quizzes.grading": (EDITORS, None),
     "quizzes.grade": (None, EDITORS),
+    # records: the record under test is `cadre`'s (in the subtree of `union`); the class is `trainer`'s,
+    # organised by a unit in the subtree of `union`
+    "records.me": (LEARNERS, None),
+    "records.show": ({"cadre", "union", "admin"}, None),
+    "records.export": ({"cadre", "union", "admin"}, None),
+    "records.evidence": ({"cadre", "union", "admin"}, None),
+    "records.add_external": (ADMINS, ADMINS),
+    "records.delete_entry": (None, ADMINS),
+    "records.classes": ({"trainer", "other_trainer", "union", "other_union", "admin"}, None),
+    "records.new_class": ({"trainer", "other_trainer", "union", "other_union", "admin"},
+                          {"trainer", "other_trainer", "union", "other_union", "admin"}),
+    "records.show_class": ({"trainer", "union", "admin"}, None),
+    "records.edit_class": ({"trainer", "union", "admin"}, {"trainer", "union", "admin"}),
+    "records.add_attendees": (None, {"trainer", "union", "admin"}),
+    "records.save_results": (None, {"trainer", "union", "admin"}),
+    "records.remove_attendee": (None, {"trainer", "union", "admin"}),
+    # certificates: the certificate under test is `cadre`'s (in the subtree of `union`)
+    "certificates.mine": (LEARNERS, None),
+    "certificates.pdf": ({"cadre", "union", "admin"}, None),
+    "certificates.show": ({"cadre", "union", "admin"}, None),
+    "certificates.register": ({"union", "other_union", "admin"}, None),
+    "certificates.revoke": (None, ADMINS),
+    "certificates.reissue": (ADMINS, ADMINS),
+    "certificates.issue": ({"union", "other_union", "admin"}, {"union", "other_union", "admin"}),
+    "certificates.issue_class": (None, {"union", "other_union", "admin"}),
+    "certificates.export": ({"union", "other_union", "admin"}, None),
+    "certificates.export_zip": ({"union", "other_union", "admin"}, None),
+    "certificates.settings": ({"admin"}, {"admin"}),
+    "certificates.verify": ("public", None),
+    "certificates.lookup": ("public", None),
+    # plans: the plan under test belongs to `union`'s subtree; the failed e-mail is about `cadre`
+    "plans.index": ({"union", "other_union", "admin"}, None),
+    "plans.create": ({"union", "other_union", "admin"}, {"union", "other_union", "admin"}),
+    "plans.show": (ADMINS, None),
+    "plans.new_assignment": (ADMINS, ADMINS),
+    "plans.assignment": (ADMINS, None),
+    "plans.exempt": (None, ADMINS),
+    "plans.unexempt": (None, ADMINS),
+    "plans.outbox": ({"union", "other_union", "admin"}, None),
+    "plans.resend": (None, ADMINS),
+    "plans.notifications": (EVERYONE, None),
+    "plans.read_notifications": (None, EVERYONE),
 }
 
 # Allowed GETs that answer with a redirect rather than a page (for the object used here).
-REDIRECTS = {"accounts.login", "learn.resume", "learn.module", "quizzes.result", "authoring.edit_module", "authoring.settings", "authoring.new_module"}  # published: edit the draft first
+REDIRECTS = {"accounts.login", "records.me", "learn.resume", "learn.module", "quizzes.result", "authoring.edit_module", "authoring.settings", "authoring.new_module"}  # published: edit the draft first
 
 
 def _url_for_rule(app, rule, objects) -> str:
@@ -141,7 +186,26 @@ def objects(province):
     operations.publish(version)
     quiz = quiz_module.quiz
     attempt = quiz_operations.start_attempt(quiz, province["cadre_a"], operations.enrol(province["cadre_a"], course))
+    from lms.records import operations as records
+
+    external = records.add_external(province["cadre_a"], records.ExternalData(
+        "political_intermediate", "Trung cấp lý luận chính trị", dt.date(2020, 6, 30)),
+        records.Evidence(b"%PDF-1.4\n%minh chung\n", "bang.pdf"))
+    training_class = records.create_class(records.ClassData(
+        "Lớp kiểm tra quyền", province["biz"], dt.date(2024, 3, 1), dt.date(2024, 3, 2), 16), users["trainer"])
+    records.add_attendees(training_class, [province["cadre_a"].id])
+    from lms.certificates import operations as certificates
+    from lms.core.settings import save_settings
+
+    save_settings({"signer_name": "Đặng Hữu Phước"})
+    certificate = certificates.issue_certificate(province["cadre_a"], certificates.Facts(
+        "Khóa kiểm tra quyền", 8, dt.date(2024, 3, 1), dt.date(2024, 3, 2)))
     return {
+        "certificate_id": certificate.id,
+        "verify_code": certificate.verify_code,
+        "entry_id": external.id,
+        "class_id": training_class.id,
+        "exporter": "csv",
         "quiz_id": quiz.id,
         "attempt_id": attempt.id,
         "answer_id": attempt.answers[1].id,

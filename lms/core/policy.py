@@ -101,6 +101,8 @@ def _view_cadre(user, cadre) -> bool:
         return False
     if user.cadre_id is not None and user.cadre_id == cadre.id:
         return True
+    if is_federation_admin(user):
+        return True  # also cadres whose unit was dissolved (no current unit)
     return in_scope(user, cadre.unit)
 
 
@@ -202,3 +204,169 @@ def _review_attempt(user, attempt) -> bool:
     if attempt is None:
         return False
     return _own_attempt(user, attempt) or _edit_course(user, _attempt_course(attempt))
+
+
+# -- training records and in-person classes -----------------------------------------------------
+
+@rule("records.view")
+def _view_record(user, cadre) -> bool:
+    """A training record: the cadre's own; union admins by the cadre's current unit; federation admins all.
+
+    A cadre whose unit was dissolved (no current unit) is in no union admin's scope.
+    """
+    if cadre is None:
+        return False
+    if user.cadre_id is not None and user.cadre_id == cadre.id:
+        return True
+    return is_federation_admin(user) or in_scope(user, cadre.unit)
+
+
+@rule("records.own")
+def _own_record(user, obj) -> bool:
+    return user.cadre_id is not None
+
+
+@rule("records.manage")
+def _manage_record(user, cadre) -> bool:
+    """Add or remove external training (with evidence) on a record: admins whose scope holds the cadre."""
+    if cadre is None:
+        return False
+    return is_federation_admin(user) or in_scope(user, cadre.unit)
+
+
+@rule("classes.list", "classes.create")
+def _class_organiser(user, obj) -> bool:
+    return user.role == ROLE_TRAINER or is_admin(user)
+
+
+@rule("classes.organise_in")
+def _organise_in(user, unit) -> bool:
+    """The organiser unit of a class: any active unit for trainers and federation admins, the subtree for union admins."""
+    if unit is None or not unit.is_active:
+        return False
+    if user.role == ROLE_TRAINER or is_federation_admin(user):
+        return True
+    return in_scope(user, unit)
+
+
+@rule("classes.manage")
+def _manage_class(user, training_class) -> bool:
+    """Edit a class and its attendance: federation admins all; union admins their subtree's; trainers their own."""
+    if training_class is None:
+        return False
+    if is_federation_admin(user):
+        return True
+    if user.role == ROLE_TRAINER:
+        return training_class.created_by_id == user.id
+    return in_scope(user, training_class.organiser_unit)
+
+
+# -- certificates ------------------------------------------------------------------------------
+
+def _certificate_unit(certificate):
+    """The cadre's CURRENT unit: scope follows the person, not where they were when it was issued."""
+    return certificate.cadre.unit if certificate is not None and certificate.cadre is not None else None
+
+
+@rule("certificates.mine")
+def _own_certificates(user, obj) -> bool:
+    return user.cadre_id is not None
+
+
+@rule("certificates.view")
+def _view_certificate(user, certificate) -> bool:
+    """A certificate and its PDF: the cadre themself, admins whose scope holds the cadre's current unit."""
+    if certificate is None:
+        return False
+    if user.cadre_id is not None and user.cadre_id == certificate.cadre_id:
+        return True
+    return is_federation_admin(user) or in_scope(user, _certificate_unit(certificate))
+
+
+@rule("certificates.manage")
+def _manage_certificate(user, certificate) -> bool:
+    """Revoke and re-issue: federation admins, union admins whose scope holds the cadre's current unit."""
+    return certificate is not None and (is_federation_admin(user) or in_scope(user, _certificate_unit(certificate)))
+
+
+@rule("certificates.register", "certificates.export")
+def _certificate_register(user, obj) -> bool:
+    """The register and bulk downloads: admins (each sees their own subtree)."""
+    return is_admin(user)
+
+
+@rule("certificates.issue")
+def _issue_certificate(user, target) -> bool:
+    """Issue by hand to a cadre (in scope), or for a class (organised in scope); no object: any admin."""
+    if target is None:
+        return is_admin(user)
+    if is_federation_admin(user):
+        return True
+    unit = getattr(target, "organiser_unit", None) or getattr(target, "unit", None)
+    return in_scope(user, unit)
+
+
+# -- training plans, reminders and notifications -------------------------------------------------------
+
+def _plan_scope(plan):
+    return plan.scope_unit if plan is not None else None
+
+
+@rule("plans.list", "plans.create", "plans.outbox")
+def _plans_admin(user, obj) -> bool:
+    """Plans and the failed-mail list: admins (union admins see their own subtree)."""
+    return is_admin(user)
+
+
+@rule("plans.view")
+def _view_plan(user, plan) -> bool:
+    """A plan: federation admins all; union admins their subtree's plans and the plans whose scope
+    contains their unit (a federation-wide plan), of which they see only their own subtree's members."""
+    if plan is None:
+        return False
+    if is_federation_admin(user):
+        return True
+    if not is_union_admin(user):
+        return False
+    scope = _plan_scope(plan)
+    return scope is None or in_scope(user, scope) or user.unit.path.startswith(scope.path)
+
+
+@rule("plans.manage")
+def _manage_plan(user, plan) -> bool:
+    """Assign courses to a plan's audience: federation admins; union admins for plans of their subtree."""
+    if plan is None:
+        return False
+    if is_federation_admin(user):
+        return True
+    scope = _plan_scope(plan)
+    return scope is not None and in_scope(user, scope)
+
+
+@rule("plans.exempt")
+def _exempt_cadre(user, cadre) -> bool:
+    """Exempt a cadre from an assignment: admins whose scope holds the cadre (no object: any admin)."""
+    if cadre is None:
+        return is_admin(user)
+    return is_federation_admin(user) or in_scope(user, cadre.unit)
+
+
+@rule("plans.resend")
+def _resend_mail(user, message) -> bool:
+    """Put a failed e-mail back in the queue: federation admins; union admins for their subtree's."""
+    if message is None:
+        return False
+    return is_federation_admin(user) or in_scope(user, message.unit)
+
+
+@rule("notifications.view")
+def _own_notifications(user, obj) -> bool:
+    return True
+
+
+# -- reports -----------------------------------------------------------------------------------
+
+@rule("reports.unit")
+def _report_unit(user, unit) -> bool:
+    """The roll-up of a unit and its exports: admins whose subtree holds the unit."""
+    return in_scope(user, unit)

@@ -21,6 +21,18 @@ def _install(tmp_path: Path, monkeypatch, group: str, lines: list[str], module: 
     monkeypatch.syspath_prepend(str(tmp_path))
 
 
+TINY_EXPORTER = (
+    "from lms.records.exporters import RecordExporter\n"
+    "class Tiny(RecordExporter):\n"
+    "    name = 'tiny'\n"
+    "    label = 'Tiny'\n"
+    "    mimetype = 'text/plain'\n"
+    "    extension = 'txt'\n"
+    "    def export(self, record):\n"
+    "        return b''\n"
+)
+
+
 def _app():
     return create_app({"TESTING": True, "SECRET_KEY": secrets.token_hex(8), "SQLALCHEMY_DATABASE_URI": "sqlite://"})
 
@@ -35,7 +47,7 @@ def test_groups_are_declared_in_setup_cfg():
 
 def test_a_plugin_installed_through_an_entry_point_is_loaded(tmp_path, monkeypatch):
     _install(tmp_path, monkeypatch, plugins.GROUP_RECORD_EXPORTERS, ["tiny = tiny_exporter:Tiny"],
-             "tiny_exporter", "class Tiny:\n    name = 'tiny'\n")
+             "tiny_exporter", TINY_EXPORTER)
     app = _app()
     registry = plugins.registry(app, plugins.GROUP_RECORD_EXPORTERS)
     assert "tiny" in registry and registry.get("tiny").__name__ == "Tiny"
@@ -71,7 +83,7 @@ def test_registry_checks_base_class_and_unique_names():
 
 def test_only_enabled_plugins_load(tmp_path, monkeypatch):
     _install(tmp_path, monkeypatch, plugins.GROUP_RECORD_EXPORTERS, ["tiny = tiny_exporter2:Tiny"],
-             "tiny_exporter2", "class Tiny:\n    name = 'tiny'\n")
+             "tiny_exporter2", TINY_EXPORTER)
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
                       "ENABLED_PLUGINS": {plugins.GROUP_RECORD_EXPORTERS: []}})
     assert "tiny" not in plugins.registry(app, plugins.GROUP_RECORD_EXPORTERS)

@@ -102,32 +102,65 @@ def test_trainer_writes_and_publishes_then_each_track_learns_on_a_phone(server, 
         assert titles[1] in later.locator("h1").inner_text()
 
 
+def answer(block):
+    """Answer one question widget whatever its type; return what must be found there again."""
+    for kind in ("input[type=radio]", "input[type=checkbox]"):
+        inputs = block.locator(kind)
+        if inputs.count():
+            inputs.first.check()
+            return ("#" + inputs.first.get_attribute("id"), True)
+    selects = block.locator("select")
+    if selects.count():
+        for k in range(selects.count()):
+            selects.nth(k).select_option(index=1)
+        return ("#" + selects.first.get_attribute("id"), selects.first.input_value())
+    field = block.locator("input[type=text], input:not([type]), textarea").first
+    field.fill("42")
+    field.dispatch_event("change")
+    return ("#" + field.get_attribute("id"), "42")
+
+
+def answered(block) -> bool:
+    if block.locator("input:checked").count():
+        return True
+    selects = block.locator("select")
+    if selects.count():
+        return all(selects.nth(k).input_value() for k in range(selects.count()))
+    fields = block.locator("input[type=text], textarea")
+    return bool(fields.count()) and all(fields.nth(k).input_value() for k in range(fields.count()))
+
+
+def assert_answers(page, chosen):
+    for selector, expected in chosen:
+        if expected is True:
+            assert page.locator(selector).is_checked(), selector
+        else:
+            assert page.locator(selector).input_value() == expected, selector
+
+
 def test_quiz_answers_survive_reload_and_a_second_device(server, new_page):
     phone = new_page()
     login(phone, server, "cadre")
-    phone.goto(server.url + "/learn/courses/DIEU-LE-LUAT-2024")
+    phone.goto(server.url + "/learn/courses/KIEM-TRA-TAI-CHINH")
     phone.click("text=Ghi danh và bắt đầu học")
     phone.wait_for_url(re.compile(r"/modules/"))
     phone.click("section.quiz-block button.primary")
     phone.wait_for_url(re.compile(r"/attempts/\d+"))
     attempt_url = phone.url.split("?")[0]
 
-    questions = phone.locator("fieldset.checks.answer")
+    questions = phone.locator("form.quiz .answer")
     first_page = questions.count()
     assert first_page >= 2
     half = max(1, first_page // 2)
-    chosen = []
+    chosen = []  # (css selector, expected value) pairs that must survive
     for i in range(half):
-        radio = questions.nth(i).locator("input[type=radio]").first
-        radio.check()
-        chosen.append(radio.get_attribute("id"))
+        chosen.append(answer(questions.nth(i)))
         phone.wait_for_selector("text=Đã lưu")
     phone.wait_for_timeout(300)
     shot(phone, "cadre-quiz-half-phone")
 
     phone.reload()
-    for radio_id in chosen:
-        assert phone.locator(f"#{radio_id}").is_checked(), radio_id
+    assert_answers(phone, chosen)
     # the page never carries the answer key before submission
     html = phone.content()
     assert "fraction" not in html and "Đáp án đúng" not in html
@@ -135,17 +168,12 @@ def test_quiz_answers_survive_reload_and_a_second_device(server, new_page):
     other = new_page()  # finishes on another browser context
     login(other, server, "cadre")
     other.goto(attempt_url)
-    for radio_id in chosen:
-        assert other.locator(f"#{radio_id}").is_checked(), radio_id
+    assert_answers(other, chosen)
     for _ in range(20):
-        fieldsets = other.locator("fieldset.checks.answer")
-        for i in range(fieldsets.count()):
-            radios = fieldsets.nth(i).locator("input[type=radio]")
-            if radios.count() and not any(radios.nth(k).is_checked() for k in range(radios.count())):
-                radios.first.check()
-        boxes = other.locator("fieldset.checks.answer input[type=checkbox]")
-        if boxes.count():
-            boxes.first.check()
+        blocks = other.locator("form.quiz .answer")
+        for i in range(blocks.count()):
+            if not answered(blocks.nth(i)):
+                answer(blocks.nth(i))
         if other.locator("button[name=go][value=next]").count():
             other.click("button[name=go][value=next]")
         else:

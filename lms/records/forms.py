@@ -1,0 +1,54 @@
+"""Forms of the records area: a class, external training with its evidence file."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from lms.core.forms import BaseForm, choices
+from lms.core.i18n import _l
+from lms.records.models import STUDY_KINDS
+from lms.records.operations import MAX_HOURS
+from lms.records.queries import STUDY_KIND_LABELS
+
+
+class _PeriodMixin:
+    def validate_end_on(self, field):
+        if field.data and self.start_on.data and field.data < self.start_on.data:
+            raise ValidationError(_l("Ngày kết thúc không được trước ngày bắt đầu."))
+
+
+class ClassForm(_PeriodMixin, BaseForm):
+    title = StringField(_l("Tên lớp"), validators=[DataRequired(_l("Vui lòng nhập tên lớp.")), Length(max=300)])
+    topic = StringField(_l("Chuyên đề"), validators=[Optional(), Length(max=300)])
+    organiser_unit = SelectField(_l("Đơn vị tổ chức"), coerce=int)
+    start_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu."))])
+    end_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired(_l("Vui lòng nhập ngày kết thúc."))])
+    hours = IntegerField(_l("Số giờ"), default=8, validators=[
+        DataRequired(_l("Vui lòng nhập số giờ.")), NumberRange(min=1, max=MAX_HOURS)])
+    place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=300)])
+    trainer_name = StringField(_l("Giảng viên"), validators=[Optional(), Length(max=300)])
+    grants_certificate = BooleanField(_l("Cấp giấy chứng nhận cho học viên đạt"))
+
+
+class ExternalForm(_PeriodMixin, BaseForm):
+    study_kind = SelectField(_l("Loại hình đào tạo"),
+                             choices=choices([(k, STUDY_KIND_LABELS[k]) for k in STUDY_KINDS]))
+    title = StringField(_l("Tên khóa, chương trình đào tạo"),
+                        validators=[DataRequired(_l("Vui lòng nhập tên khóa đào tạo.")), Length(max=300)])
+    provider = StringField(_l("Cơ sở đào tạo"), validators=[Optional(), Length(max=300)])
+    start_on = DateField(_l("Từ ngày"), validators=[Optional()])
+    end_on = DateField(_l("Đến ngày (ngày tốt nghiệp, ngày cấp bằng)"),
+                       validators=[DataRequired(_l("Vui lòng nhập ngày kết thúc."))])
+    hours = IntegerField(_l("Số giờ (nếu có)"), default=0, validators=[Optional(), NumberRange(min=0, max=MAX_HOURS)])
+    result = StringField(_l("Kết quả, xếp loại"), validators=[Optional(), Length(max=100)])
+    note = TextAreaField(_l("Ghi chú"), validators=[Optional(), Length(max=2000)])
+    evidence = FileField(_l("Minh chứng (bằng, chứng chỉ, quyết định: PDF hoặc ảnh)"),
+                         validators=[FileRequired(_l("Vui lòng tải lên tệp minh chứng."))])
+
+    def validate_end_on(self, field):
+        super().validate_end_on(field)
+        if field.data and field.data > dt.date.today():
+            raise ValidationError(_l("Ngày kết thúc không được ở tương lai."))

@@ -1,0 +1,103 @@
+"""Public verification: no login, a plain answer (valid, revoked, replaced, expired), the name and birth
+YEAR only, look-up by exact serial, noindex, and a per-IP limit answered with a Vietnamese 429 page."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lms.certificates import operations
+from lms.certificates.views import FixedWindowLimiter, verify_limiter
+from tests.certificates.test_register import configured, issue  # noqa: F401  (fixtures)
+from tests.conftest import html_text
+
+
+@pytest.fixture(autouse=True)
+def fresh_limiter(app):
+    verify_limiter(app).reset()
+    yield
+    verify_limiter(app).reset()
+
+
+def test_a_valid_certificate(configured, client):
+    certificate = issue(configured["cadre_a"], title="Bồi dưỡng nghiệp vụ công đoàn")
+    response = client.get(f"/verify/{certificate.verify_code}")
+    assert response.status_code == 200
+    raw = response.get_data(as_text=True)
+    text = html_text(response)
+    assert "Hợp lệ" in text and "Nguyễn Thị Ánh" in text and "1985" in text
+    assert "Bồi dưỡng nghiệp vụ công đoàn" in text and certificate.serial in text
+    assert configured["fed"].name in text and "05/03/2026" in text
+    # no other personal data: not the birth date, not the unit, not the cadre's code
+    assert "03/05/1985" not in text and "May Đức Giang" not in text and configured["cadre_a"].code not in text
+    assert '<meta name="robots" content="noindex, nofollow">' in raw
+    assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
+    assert "Đăng xuất" not in text
+
+
+def test_a_revoked_certificate(configured, client):
+    certificate = issue(configured["cadre_a"])
+    operations.revoke(certificate, "Cấp nhầm người học")
+    text = html_text(client.get(f"/verify/{certificate.verify_code}"))
+    assert "Đã thu hồi" in text and "Cấp nhầm người học" in text
+    assert operations.local_date(certificate.revoked_at).strftime("%d/%m/%Y") in text
+    assert "✔" not in text
+
+
+def test_a_replaced_certificate_links_to_its_replacement(configured, client):
+    old = issue(configured["cadre_a"])
+    new = operations.reissue(old, full_name="Nguyễn Thị Ánh Hồng", birth_date=dt.date(1985, 5, 3),
+                             unit_name="", result="Đạt")
+    response = client.get(f"/verify/{old.verify_code}")
+    text, raw = html_text(response), response.get_data(as_text=True)
+    assert "Đã được thay thế" in text and new.serial in text and f"/verify/{new.verify_code}" in raw
+    response = client.get(f"/verify/{new.verify_code}")
+    text, raw = html_text(response), response.get_data(as_text=True)
+    assert "Hợp lệ" in text and "Nguyễn Thị Ánh Hồng" in text and f"/verify/{old.verify_code}" in raw
+
+
+def test_an_expired_certificate(configured, client, monkeypatch):
+    certificate = issue(configured["cadre_a"], issued_on=dt.date(2024, 3, 5), validity_months=24)
+    monkeypatch.setattr(operations, "local_today", lambda: dt.date(2026, 3, 5))
+    assert "Hợp lệ" in html_text(client.get(f"/verify/{certificate.verify_code}"))
+    monkeypatch.setattr(operations, "local_today", lambda: dt.date(2026, 3, 6))
+    text = html_text(client.get(f"/verify/{certificate.verify_code}"))
+    assert "Hết hạn" in text and "05/03/2026" in text and "✔" not in text
+
+
+def test_an_unknown_code(client, configured):
+    response = client.get("/verify/khong-co-ma-nay")
+    assert response.status_code == 404 and "Không tìm thấy" in html_text(response)
+
+
+def test_lookup_by_exact_serial(configured, client):
+    certificate = issue(configured["cadre_a"])
+    issue(configured["cadre_b"])
+    page = client.get("/verify")
+    assert page.status_code == 200 and "Tra cứu" in html_text(page)
+    text = html_text(client.get("/verify", query_string={"serial": certificate.serial}))
+    assert "Hợp lệ" in text and "Nguyễn Thị Ánh" in text and "Trần Văn Đức" not in text
+    text = html_text(client.get("/verify", query_string={"serial": "GCN"}))  # partial: nothing
+    assert "Không tìm thấy" in text and "Nguyễn" not in text
+
+
+def test_rate_limit_per_client_address(configured, client, app, monkeypatch):
+    certificate = issue(configured["cadre_a"])
+    monkeypatch.setitem(app.config, "CERTIFICATE_VERIFY_LIMIT", 3)
+    here = {"REMOTE_ADDR": "203.0.113.7"}
+    for _ in range(3):
+        assert client.get(f"/verify/{certificate.verify_code}", environ_base=here).status_code == 200
+    response = client.get("/verify", query_string={"serial": certificate.serial}, environ_base=here)
+    assert response.status_code == 429
+    assert "Quá nhiều lượt tra cứu" in html_text(response) and int(response.headers["Retry-After"]) >= 1
+    assert "Nguyễn" not in html_text(response)
+    # another address is not affected; the bare form is not a look-up
+    assert client.get(f"/verify/{certificate.verify_code}", environ_base={"REMOTE_ADDR": "198.51.100.2"}).status_code == 200
+    assert client.get("/verify", environ_base=here).status_code == 200
+
+
+def test_the_limiter_window():
+    limiter = FixedWindowLimiter()
+    assert [limiter.hit("a", 2, 60, now=120.0) for _ in range(3)] == [0, 0, 60]
+    assert limiter.hit("a", 2, 60, now=179.5) == 1
+    assert limiter.hit("a", 2, 60, now=180.0) == 0  # a new window
