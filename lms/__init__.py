@@ -57,13 +57,14 @@ def create_app(test_config: dict | None = None, *, generate_secret: bool = False
     from lms.courses.package_views import bp as packages_bp
     from lms.home import bp as home_bp
     from lms.orgs.views import bp as orgs_bp
+    from lms.plans.views import bp as plans_bp
     from lms.quizzes.views import bp as quizzes_bp
     from lms.records.views import bp as records_bp
     from lms.reports.views import bp as reports_bp
 
     for bp in (
         home_bp, accounts_bp, accounts_admin_bp, orgs_bp, cadres_bp, cadre_import_bp, reports_bp,
-        learn_bp, authoring_bp, packages_bp, quizzes_bp, records_bp, certificates_bp,
+        learn_bp, authoring_bp, packages_bp, quizzes_bp, records_bp, certificates_bp, plans_bp,
     ):
         app.register_blueprint(bp)
 

@@ -64,7 +64,9 @@ def register_commands(app: Flask) -> None:
     from lms.certificates.commands import certificates_group
 
     app.cli.add_command(certificates_group)
+    from lms.plans.commands import reminders_group
 
+    app.cli.add_command(reminders_group)
     from lms.demo import demo_command  # noqa: E402
 
     app.cli.add_command(demo_command)

@@ -37,6 +37,7 @@ from lms.core.errors import ValidationError
 from lms.core.i18n import format_number
 from lms.core.text import fold, name_sort_key, nfc
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
+from lms.plans.demo import build_plans
 from lms.records.demo import build_classes
 
 DEFAULT_SEED = 2019
@@ -620,6 +621,7 @@ STEPS: list[DemoStep] = [
     DemoStep("courses", "Khóa học mẫu", build_courses),
     DemoStep("classes", "Lớp tập huấn và hồ sơ đào tạo", build_classes),
     DemoStep("learning", "Học và cấp giấy chứng nhận", build_learning),
+    DemoStep("plans", "Kế hoạch bồi dưỡng và hạn học", build_plans),
 ]
 
 

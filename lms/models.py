@@ -9,3 +9,4 @@ from lms.quizzes.models import Attempt, AttemptAnswer, Question, QuestionCategor
 from lms.certificates.models import Certificate, RegisterCounter  # noqa: F401
 from lms.core.settings import Setting  # noqa: F401
 from lms.records.models import Attendance, RecordEntry, TrainingClass  # noqa: F401
+from lms.plans.models import Assignment, Exemption, Notification, OutboxMessage, Plan  # noqa: F401

@@ -200,7 +200,20 @@ def objects(province):
     save_settings({"signer_name": "Đặng Hữu Phước"})
     certificate = certificates.issue_certificate(province["cadre_a"], certificates.Facts(
         "Khóa kiểm tra quyền", 8, dt.date(2024, 3, 1), dt.date(2024, 3, 2)))
+    from lms.plans import operations as plans
+    from lms.plans.models import OUTBOX_FAILED, OutboxMessage
+
+    plan = plans.create_plan(plans.PlanData("Kế hoạch kiểm tra quyền"), users["union"])
+    assignment = plans.create_assignment(plan, plans.AssignmentData([course], due_on=dt.date(2030, 1, 1)))
+    message = OutboxMessage(dedupe_key="kiem-tra-quyen", kind="test", to_address="a@example.invalid", subject="Thư",
+                            body="Nội dung", cadre_id=province["cadre_a"].id, unit_id=province["biz"].id,
+                            status=OUTBOX_FAILED, attempts=6)
+    db.session.add(message)
+    db.session.flush()
     return {
+        "plan_id": plan.id,
+        "assignment_id": assignment.id,
+        "message_id": message.id,
         "certificate_id": certificate.id,
         "verify_code": certificate.verify_code,
         "entry_id": external.id,

@@ -11,13 +11,13 @@ import json
 import re
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import ROLE_TRAINER, User
@@ -26,6 +26,7 @@ from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, BaseForm, choices
 from lms.core.i18n import _, _l
 from lms.core.markdown import render
+from lms.core.plugins import GROUP_CERTIFICATE_TEMPLATES, registry
 from lms.core.policy import can, is_federation_admin, require
 from lms.core.text import fold
 from lms.courses import operations, storage
@@ -63,6 +64,10 @@ class SettingsForm(BaseForm):
     tracks = TrackChecksField(_l("Dành cho khu vực"))
     reviewed_on = DateField(_l("Ngày rà soát nội dung"), validators=[Optional()])
     sources = TextAreaField(_l("Nguồn tham khảo"), validators=[Optional(), Length(max=10000)])
+    certificate_template = SelectField(_l("Mẫu giấy chứng nhận"))
+    certificate_hours = IntegerField(_l("Số giờ in trên giấy chứng nhận"), validators=[Optional(), NumberRange(1, 1000)])
+    validity_months = IntegerField(_l("Thời hạn giấy chứng nhận (tháng; để trống nếu không có hạn)"),
+                                   validators=[Optional(), NumberRange(1, 240)])
 
 
 class ModuleForm(BaseForm):
@@ -356,8 +361,14 @@ def settings(course_id: int):
     form = SettingsForm(
         title=version.title, description=version.description, tracks=version.track_codes.split(),
         reviewed_on=version.reviewed_on, sources=format_sources(version.sources),
+        certificate_template=course.certificate_template, certificate_hours=course.certificate_hours,
+        validity_months=course.validity_months,
     )
     _with_track_choices(form)
+    templates = registry(current_app, GROUP_CERTIFICATE_TEMPLATES)
+    form.certificate_template.choices = choices(
+        [(t.name, t.metadata().title) for t in templates]
+    )
     if form.validate_on_submit():
         try:
             meta = operations.CourseMeta(
@@ -366,6 +377,8 @@ def settings(course_id: int):
                 sources=parse_sources(form.sources.data),
             )
             operations.update_meta(version, meta)
+            operations.set_certificate_options(course, form.certificate_template.data, form.certificate_hours.data,
+                                               form.validity_months.data)
         except ValidationError as exc:
             exc.apply_to(form)
         else:

@@ -46,7 +46,10 @@ def course(code: str):
     outline = queries.outline(course, cadre)
     if outline.version is None or not outline.modules:
         abort(404)
-    return render_template("courses/course.html", outline=outline, form=ActionForm(), cadre=cadre)
+    from lms.plans.queries import new_round_due
+
+    again = outline.enrolment is not None and outline.enrolment.completed_at is not None and new_round_due(cadre, course)
+    return render_template("courses/course.html", outline=outline, form=ActionForm(), cadre=cadre, again=again)
 
 
 @bp.route("/courses/<code>/enrol", methods=["POST"])
@@ -56,9 +59,11 @@ def enrol(code: str):
     course = _course_or_404(code)
     if ActionForm().validate_on_submit():
         try:
-            if not course.is_open and operations.open_enrolment(cadre, course) is None:
+            from lms.plans.queries import is_assigned, new_round_due
+
+            if not course.is_open and operations.open_enrolment(cadre, course) is None and not is_assigned(cadre, course):
                 raise ValidationError(_("Khóa học này chỉ dành cho người được giao."))
-            operations.enrol(cadre, course)
+            operations.enrol(cadre, course, new_round=new_round_due(cadre, course))
         except ValidationError as exc:
             flash(" ".join(exc.errors.values()), "error")
             return redirect(url_for(".course", code=code))

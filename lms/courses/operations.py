@@ -251,6 +251,14 @@ def add_asset(version: CourseVersion, filename: str, data: bytes) -> Asset:
     return asset
 
 
+def set_certificate_options(course: Course, template: str, hours: int | None, validity_months: int | None) -> None:
+    """The course's certificate: which template plugin, the hours printed, how many months it stays valid."""
+    course.certificate_template = template or "default"
+    course.certificate_hours = hours or None
+    course.validity_months = validity_months or None
+    db.session.flush()
+
+
 def set_authors(course: Course, users: list) -> None:
     """Make the co-authors exactly ``users`` (the owner is never a co-author): add and remove only what changed."""
     wanted = {u.id for u in users if u.id != course.owner_id}
@@ -276,10 +284,14 @@ def open_enrolment(cadre, course: Course) -> Enrolment | None:
     )
 
 
-def enrol(cadre, course: Course) -> Enrolment:
-    """Enrol on the latest published version, or return the existing enrolment."""
+def enrol(cadre, course: Course, new_round: bool = False) -> Enrolment:
+    """Enrol on the latest published version, or return the existing enrolment.
+
+    ``new_round`` (a re-training cycle is due) starts a new enrolment after a completed one; the old
+    enrolment, its certificate and record entry stay.
+    """
     existing = open_enrolment(cadre, course)
-    if existing is not None:
+    if existing is not None and not (new_round and existing.completed_at is not None):
         return existing
     version = latest(course, PUBLISHED)
     if version is None:

@@ -12,6 +12,12 @@ from lms.courses.models import PUBLISHED, Course, CourseVersion, Enrolment, Modu
 from lms.orgs.models import Track
 
 
+def _is_assigned(cadre, course) -> bool:
+    from lms.plans.queries import is_assigned
+
+    return is_assigned(cadre, course)
+
+
 def _visible(track: Track | None):
     """SQL condition: a module is common or of the given track."""
     if track is None:
@@ -66,12 +72,14 @@ def catalogue(cadre, q: str = "") -> list[CatalogueItem]:
             ModuleProgress.enrolment_id.in_([e.id for e in enrolments.values()]), ModuleProgress.completed_at.is_not(None))
         .group_by(ModuleProgress.enrolment_id)
     ).all()) if enrolments else {}
+    closed = [v.course for v in versions if not v.course.is_open and v.course_id not in enrolments]
+    assigned = {c.id for c in closed if _is_assigned(cadre, c)} if closed else set()
     items = []
     for version in versions:
         enrolment = enrolments.get(version.course_id)
         shown = enrolment.version_id if enrolment else version.id
         n, minutes = counts.get(shown, (0, 0))
-        if n == 0 or (not version.course.is_open and enrolment is None):
+        if n == 0 or (not version.course.is_open and enrolment is None and version.course_id not in assigned):
             continue
         items.append(CatalogueItem(version.course, version, n, minutes, enrolment, done.get(enrolment.id, 0) if enrolment else 0))
     return items

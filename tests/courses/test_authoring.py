@@ -338,3 +338,17 @@ def test_csrf_is_required(app, trainer, course, csrf_on):
     page = trainer.get(f"/author/courses/{course.id}").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert trainer.post(f"/author/courses/{course.id}/publish", data={"csrf_token": token}).status_code == 302
+
+
+def test_course_chooses_its_certificate_template_hours_and_validity(trainer, course):
+    page = trainer.get(f"/author/courses/{course.id}/settings")
+    assert page.status_code == 200 and 'value="default"' in page.get_data(as_text=True)
+    r = trainer.post(f"/author/courses/{course.id}/settings", data={
+        "title": "Đối thoại tại nơi làm việc", "tracks": ["business", "public"], "certificate_template": "default",
+        "certificate_hours": "8", "validity_months": "24"})
+    assert r.status_code == 302
+    saved = course_by_code(course.code)
+    assert (saved.certificate_template, saved.certificate_hours, saved.validity_months) == ("default", 8, 24)
+    r = trainer.post(f"/author/courses/{course.id}/settings", data={
+        "title": "Đối thoại tại nơi làm việc", "certificate_template": "khong-co", "validity_months": "24"})
+    assert r.status_code == 422

@@ -66,6 +66,9 @@ class LiveServer:
         return result
 
     def start(self) -> None:
+        """Start gunicorn once per session; later modules reuse the running server (same database)."""
+        if self.process is not None and self.process.poll() is None:
+            return
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
         self.log = open(self.tmp / "server.log", "w")
         self.process = subprocess.Popen(

@@ -1,0 +1,141 @@
+"""The pages: creating plans and assignments, the per-cadre status page with exemptions, the home
+page's block, notifications; union admins only within their subtree; CSRF on every POST."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from lms.core.db import db
+from lms.plans import operations
+from lms.plans.models import Assignment, Exemption, Notification, Plan
+from tests.conftest import html_text
+
+D = dt.date
+
+
+@pytest.fixture()
+def union_plan(province, publish, clock):
+    clock.set(D(2025, 6, 1))
+    plan = operations.create_plan(operations.PlanData("Kế hoạch khu công nghiệp"), province["users"]["union"])
+    course = publish("DIEU-LE-LUAT-2024", "Điều lệ và Luật Công đoàn")
+    assignment = operations.create_assignment(plan, operations.AssignmentData([course], due_on=D(2025, 5, 1)))
+    db.session.flush()
+    return plan, assignment
+
+
+def test_union_admin_creates_a_plan_with_a_preview(client, auth, province, make, clock):
+    auth.login("union")
+    page = html_text(client.get("/plans/new"))
+    assert province["biz"].name in page and province["pub"].name not in page  # the unit picker is in scope
+    business = make.tracks["business"].id
+    preview = html_text(client.post("/plans/new", data={"name": "Thử", "tracks": [business], "action": "preview"}))
+    assert "Xem trước: 1 cán bộ" in preview and "Nguyễn Thị Ánh" in preview
+    assert db.session.scalar(select(Plan.id)) is None  # a preview saves nothing
+    outside = client.post("/plans/new", data={"name": "Ngoài", "units": [province["pub"].id], "action": "save"})
+    assert outside.status_code == 200 and db.session.scalar(select(Plan.id)) is None
+    saved = client.post("/plans/new", data={"name": "Chủ tịch KCN", "titles": [make.titles["chu_tich"].id],
+                                            "action": "save"})
+    assert saved.status_code == 302
+    plan = db.session.scalar(select(Plan))
+    assert plan.scope_unit_id == province["upper_a"].id and [t.code for t in plan.titles] == ["chu_tich"]
+
+
+def test_assignment_form_and_status_page(client, auth, province, publish, clock):
+    clock.set(D(2025, 6, 1))
+    course = publish("TAI-CHINH", "Tài chính công đoàn")
+    plan = operations.create_plan(operations.PlanData("KCN"), province["users"]["union"])
+    auth.login("union")
+    bad = html_text(client.post(f"/plans/{plan.id}/assignments/new", data={"courses": [course.id], "due_kind": "fixed"}))
+    assert "Vui lòng nhập ngày hạn." in bad
+    response = client.post(f"/plans/{plan.id}/assignments/new", data={
+        "courses": [course.id], "due_kind": "relative", "due_days": "60", "cycle_years": "2"})
+    assert response.status_code == 302
+    assignment = db.session.scalar(select(Assignment))
+    assert (assignment.due_days, assignment.cycle_years, assignment.starts_on) == (60, 2, D(2025, 6, 1))
+    page = html_text(client.get(f"/plans/assignments/{assignment.id}"))
+    assert "Nguyễn Thị Ánh" in page and "hạn 31/07/2025" in page and "Được giao: 1" in page
+
+
+def test_exemption_by_form(client, auth, province, union_plan):
+    _plan, assignment = union_plan
+    auth.login("union")
+    empty = client.post(f"/plans/assignments/{assignment.id}/exemptions", data={"cadre_id": province["cadre_a"].id})
+    assert empty.status_code == 302 and db.session.scalar(select(Exemption.id)) is None
+    client.post(f"/plans/assignments/{assignment.id}/exemptions",
+                data={"cadre_id": province["cadre_a"].id, "reason": "Nghỉ thai sản"})
+    page = html_text(client.get(f"/plans/assignments/{assignment.id}"))
+    assert "Nghỉ thai sản" in page and "Được miễn: 1" in page
+    client.post(f"/plans/assignments/{assignment.id}/exemptions/{province['cadre_a'].id}/delete")
+    assert db.session.scalar(select(Exemption.id)) is None
+
+
+def test_union_admin_of_another_subtree_is_refused_everywhere(client, auth, province, union_plan):
+    plan, assignment = union_plan
+    auth.login("union2")
+    assert "Kế hoạch khu công nghiệp" not in html_text(client.get("/plans/"))
+    for url in (f"/plans/{plan.id}", f"/plans/{plan.id}/assignments/new", f"/plans/assignments/{assignment.id}"):
+        assert client.get(url).status_code == 403, url
+    for url in (f"/plans/{plan.id}/assignments/new", f"/plans/assignments/{assignment.id}/exemptions",
+                f"/plans/assignments/{assignment.id}/exemptions/{province['cadre_a'].id}/delete"):
+        assert client.post(url, data={"cadre_id": province["cadre_a"].id, "reason": "x"}).status_code == 403, url
+
+
+def test_federation_plan_shows_a_union_admin_only_their_subtree(client, auth, province, publish, clock):
+    clock.set(D(2025, 6, 1))
+    plan = operations.create_plan(operations.PlanData("Toàn tỉnh"), province["users"]["admin"])
+    assignment = operations.create_assignment(plan, operations.AssignmentData([publish("TOAN-TINH")], due_on=D(2025, 9, 1)))
+    auth.login("union2")
+    page = html_text(client.get(f"/plans/assignments/{assignment.id}"))
+    assert "Trần Văn Đức" in page and "Nguyễn Thị Ánh" not in page
+    assert client.get(f"/plans/{plan.id}/assignments/new").status_code == 403  # view, not manage
+    # cannot exempt a cadre outside their subtree even on a plan they see
+    response = client.post(f"/plans/assignments/{assignment.id}/exemptions",
+                           data={"cadre_id": province["cadre_a"].id, "reason": "x"})
+    assert response.status_code == 403
+
+
+def test_home_page_shows_assigned_due_and_overdue(client, auth, province, union_plan, publish):
+    plan, _overdue = union_plan
+    operations.create_assignment(plan, operations.AssignmentData([publish("SAP-HAN", "Khóa sắp hạn")], due_on=D(2025, 6, 5)))
+    operations.create_assignment(plan, operations.AssignmentData([publish("CON-LAU", "Khóa còn lâu")], due_on=D(2025, 12, 31)))
+    auth.login("cadre")
+    body = client.get("/").get_data(as_text=True)
+    text = re.sub(r"\s+", " ", body)
+    assert "Quá hạn" in text and "Điều lệ và Luật Công đoàn" in text and "hạn 01/05/2025" in text
+    assert "Sắp đến hạn" in text and "hạn 05/06/2025" in text
+    assert "Khóa còn lâu" in text and "hạn 31/12/2025" in text
+    assert 'href="/learn/courses/DIEU-LE-LUAT-2024"' in body
+    assert " style=" not in body and "<script>" not in body
+    auth.logout()
+    auth.login("cadre2")
+    assert "Khóa học được giao" not in html_text(client.get("/"))
+
+
+def test_notifications_page_and_mark_read(client, auth, province, union_plan):
+    operations.compute_reminders(D(2025, 6, 1), dt.datetime(2025, 6, 1, 2, tzinfo=dt.timezone.utc))
+    auth.login("cadre")
+    page = html_text(client.get("/notifications"))
+    assert "Quá hạn từ 01/05/2025" in page and "Đánh dấu đã đọc tất cả (1)" in page
+    assert client.post("/notifications/read").status_code == 302
+    assert db.session.scalar(select(Notification.read_at).where(
+        Notification.user_id == province["users"]["cadre"].id)) is not None
+    auth.logout()
+    auth.login("union")
+    assert "1 cán bộ quá hạn" in html_text(client.get("/notifications"))
+
+
+def test_posts_need_a_csrf_token(client, auth, province, union_plan, csrf_on):
+    plan, assignment = union_plan
+    page = client.get("/login").get_data(as_text=True)
+    token = page.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    client.post("/login", data={"username": "union", "password": "mat-khau-thu-nghiem", "csrf_token": token})
+    for url in ("/plans/new", f"/plans/{plan.id}/assignments/new", f"/plans/assignments/{assignment.id}/exemptions",
+                "/notifications/read"):
+        assert client.post(url, data={"name": "x", "reason": "x"}).status_code == 400, url
+    form = client.get("/plans/new").get_data(as_text=True)
+    token = form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
+    ok = client.post("/plans/new", data={"name": "Có mã", "action": "save", "csrf_token": token})
+    assert ok.status_code == 302
