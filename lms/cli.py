@@ -70,7 +70,10 @@ def register_commands(app: Flask) -> None:
     from lms.demo import demo_command  # noqa: E402
 
     app.cli.add_command(demo_command)
+    from lms.backup_commands import backup_command, restore_command
 
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 if __name__ == "__main__":

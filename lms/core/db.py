@@ -82,4 +82,17 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _request_may_write() else "BEGIN")
+
+
+def _request_may_write() -> bool:
+    """Whether the current request is a POST (or another unsafe method): its SQLite transaction then
+    takes the write lock when it begins.
+
+    SQLite waits for a lock (``busy_timeout``) only when a transaction starts; a deferred transaction
+    that has read and then wants to write while another connection holds the write lock fails at once
+    with "database is locked". Every POST reads before it writes, so it must wait for the lock first.
+    """
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
