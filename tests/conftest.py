@@ -7,6 +7,7 @@ database there, runs every test against it, and drops only that database at the 
 from __future__ import annotations
 
 import contextvars
+from contextlib import contextmanager
 import datetime as dt
 import itertools
 import os
@@ -221,3 +222,33 @@ def province(make):
 
 def html_text(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
+
+
+@contextmanager
+def fresh_app(directory: Path, *, postgres: bool | None = None):
+    """An app on a new, migrated database (PostgreSQL when TEST_DATABASE_URL is set, unless told otherwise)."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    use_postgres = bool(server) if postgres is None else postgres
+    directory.mkdir(parents=True, exist_ok=True)
+    if use_postgres:
+        url, drop = _postgres_database(server)
+    else:
+        url, drop = "sqlite:///" + str(directory / "lms.sqlite3"), None
+    app = create_app({
+        "TESTING": True, "SECRET_KEY": "test-only-" + secrets.token_hex(8), "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    })
+    app.instance_path = str(directory / "instance")
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            for engine in db.engines.values():
+                engine.dispose()
+        if drop is not None:
+            drop()

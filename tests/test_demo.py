@@ -7,57 +7,25 @@ created and dropped like the suite's own). The run time is printed, never assert
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import secrets
 import time
 import unicodedata
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from lms import create_app
 from lms.accounts.models import User
 from lms.cadres.models import Cadre, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
 from lms.core.db import db
 from lms.core.text import fold, name_sort_key
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
 from lms.reports.queries import overview
-from tests.conftest import IsolatedClient, _postgres_database, html_text
+from tests.conftest import fresh_app, html_text
 
 PASSWORD = "mat-khau-demo-2019"
 LOGINS = ("admin", "union", "trainer", "cadre", "cadre2")
-
-
-@contextmanager
-def _fresh_app(directory: Path):
-    """An app on a database of its own, disposed of (and on PostgreSQL dropped) afterwards."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    if server:
-        url, drop = _postgres_database(server)
-    else:
-        url, drop = "sqlite:///" + str(directory / "demo.sqlite3"), None
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-only-" + secrets.token_hex(8),
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-    })
-    app.instance_path = str(directory / "instance")
-    app.test_client_class = IsolatedClient
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
-        if drop is not None:
-            drop()
 
 
 def _demo(app: Flask, *args: str, input: str | None = None, expect: int = 0):
@@ -70,7 +38,7 @@ def _demo(app: Flask, *args: str, input: str | None = None, expect: int = 0):
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    with _fresh_app(tmp_path_factory.mktemp("demo")) as app:
+    with fresh_app(tmp_path_factory.mktemp("demo")) as app:
         _demo(app, "--password", PASSWORD)
         yield app
 
@@ -247,7 +215,7 @@ def test_rerunning_starts_over_with_the_same_data(demo_app, tmp_path):
     with demo_app.app_context():
         expected = _snapshot()
 
-    with _fresh_app(tmp_path) as app:
+    with fresh_app(tmp_path) as app:
         first = _demo(app)  # no --password: one is generated and printed
         match = re.search(r"Mật khẩu \(sinh ngẫu nhiên[^)]*\): (\S+)", first.output)
         assert match, first.output

@@ -12,54 +12,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from flask_migrate import upgrade
 from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
-from lms import create_app
 from lms.core.backup import MANIFEST, REFERENCE_TABLES, tables_in_use
 from lms.core.db import db
-from tests.conftest import IsolatedClient, _postgres_database
+from tests.conftest import fresh_app
 
 PASSWORD = "mat-khau-sao-luu-2026"
 EXTRA_BLOB = b"%PDF-1.4\n% a file the backup must carry byte for byte\n" + bytes(range(256))
-
-
-@contextmanager
-def fresh_app(directory: Path, *, postgres: bool | None = None):
-    """An app on a new, migrated database (PostgreSQL when TEST_DATABASE_URL is set, unless told otherwise)."""
-    server = os.environ.get("TEST_DATABASE_URL")
-    use_postgres = bool(server) if postgres is None else postgres
-    directory.mkdir(parents=True, exist_ok=True)
-    if use_postgres:
-        url, drop = _postgres_database(server)
-    else:
-        url, drop = "sqlite:///" + str(directory / "lms.sqlite3"), None
-    app = create_app({
-        "TESTING": True, "SECRET_KEY": "test-only-" + secrets.token_hex(8), "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-    })
-    app.instance_path = str(directory / "instance")
-    app.test_client_class = IsolatedClient
-    with app.app_context():
-        upgrade()
-        db.session.remove()
-    try:
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
-            for engine in db.engines.values():
-                engine.dispose()
-        if drop is not None:
-            drop()
 
 
 def lms(app, *args: str, expect: int = 0):
