@@ -1,0 +1,198 @@
+"""The English catalogue: complete, compilable, placeholders kept, in step with the source; pages in English.
+
+A string added to the source without ``make translations`` and an English translation fails
+``test_every_source_message_is_in_the_english_catalogue``.
+"""
+from __future__ import annotations
+
+import gettext
+import html
+import re
+
+import pytest
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+from lms import ROOT
+
+TRANSLATIONS = ROOT / "lms" / "translations"
+PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
+MO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo"
+# The keywords of `make translations` (pybabel's defaults plus -k _l -k lazy_gettext) and babel.cfg's mapping.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+SOURCES = (
+    (ROOT / "lms", [("**.py", "python"), ("**/templates/**.html", "jinja2")]),
+    (ROOT / "templates", [("**.html", "jinja2")]),
+)
+
+NAMED = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
+BRACES = re.compile(r"\{(\w*)\}")
+
+
+def placeholders(text: str) -> tuple[list[str], int, list[str]]:
+    """The ``%(name)s`` names, the number of ``%%`` and the ``{name}`` fields of a message."""
+    named = sorted(NAMED.findall(text))
+    doubled = NAMED.sub("", text).count("%%")
+    fields = sorted(BRACES.findall(text.replace("{{", "").replace("}}", "")))
+    return named, doubled, fields
+
+
+def _ids(message) -> tuple[str, ...]:
+    return tuple(message.id) if isinstance(message.id, (list, tuple)) else (message.id,)
+
+
+def _strings(message) -> tuple[str, ...]:
+    return tuple(message.string) if isinstance(message.string, (list, tuple)) else (message.string,)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    with open(PO, "rb") as f:
+        return read_po(f, locale="en")
+
+
+@pytest.fixture(scope="module")
+def messages(catalog):
+    return [m for m in catalog if m.id]
+
+
+def test_catalogue_header(catalog):
+    assert str(catalog.locale) == "en"
+    assert catalog.plural_forms == "nplurals=2; plural=(n != 1);"
+    assert catalog.charset.lower() == "utf-8"
+    assert not catalog.fuzzy
+
+
+def test_every_message_is_translated_and_not_fuzzy(messages):
+    assert len(messages) > 500
+    untranslated = [_ids(m)[0] for m in messages if not all(_strings(m))]
+    fuzzy = [_ids(m)[0] for m in messages if m.fuzzy]
+    assert not untranslated, f"{len(untranslated)} untranslated: {untranslated[:10]}"
+    assert not fuzzy, f"{len(fuzzy)} fuzzy: {fuzzy[:10]}"
+
+
+def test_plural_entries_have_both_forms(messages):
+    for m in messages:
+        if m.pluralizable:
+            assert len(_strings(m)) == 2 and all(_strings(m)), _ids(m)[0]
+
+
+def test_placeholders_are_kept(messages):
+    wrong = []
+    for m in messages:
+        ids = _ids(m)
+        expected = placeholders(ids[-1])
+        for form, string in enumerate(_strings(m)):
+            got = placeholders(string)
+            if len(ids) > 1 and form == 0:  # a singular may leave out the number
+                ok = set(got[0]) <= set(expected[0]) and got[1:] == expected[1:]
+            else:
+                ok = got == expected
+            if not ok:
+                wrong.append((ids[0], string))
+    assert not wrong, wrong[:10]
+
+
+def test_leading_and_trailing_spaces_are_kept(messages):
+    for m in messages:
+        source = _ids(m)[0]
+        for string in _strings(m):
+            assert string[:1].isspace() == source[:1].isspace(), source
+            assert string[-1:].isspace() == source[-1:].isspace(), source
+
+
+def test_catalogue_compiles_and_loads(catalog, tmp_path):
+    target = tmp_path / "messages.mo"
+    with open(target, "wb") as f:
+        write_mo(f, catalog)
+    with open(target, "rb") as f:
+        translations = gettext.GNUTranslations(f)
+    assert translations.gettext("Đăng nhập") == "Log in"
+    assert translations.gettext("Tên đăng nhập") == "Username"
+
+
+def test_shipped_mo_matches_the_po(catalog):
+    """The app reads messages.mo: it must be compiled from the current messages.po."""
+    assert MO.exists(), "run: .venv/bin/pybabel compile -d lms/translations"
+    with open(MO, "rb") as f:
+        compiled = read_mo(f)
+    stale = [_ids(m)[0] for m in catalog if m.id and (
+        compiled.get(m.id) is None or _strings(compiled.get(m.id)) != _strings(m))]
+    assert not stale, f"messages.mo is out of date ({len(stale)} messages), run pybabel compile: {stale[:5]}"
+
+
+def source_messages() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for directory, method_map in SOURCES:
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(directory), method_map, keywords=KEYWORDS, comment_tags=(), strip_comment_tags=True,
+        ):
+            msgid = message[0] if isinstance(message, (list, tuple)) else message
+            if msgid:
+                found.setdefault(msgid, f"{directory.name}/{filename}:{lineno}")
+    return found
+
+
+def test_every_source_message_is_in_the_english_catalogue(catalog):
+    found = source_messages()
+    assert len(found) > 500
+    translated = {_ids(m)[0] for m in catalog if m.id and all(_strings(m))}
+    missing = sorted((where, msgid) for msgid, where in found.items() if msgid not in translated)
+    assert not missing, (
+        f"{len(missing)} messages have no English translation (run `make translations`, then translate "
+        f"lms/translations/en/LC_MESSAGES/messages.po and compile): {missing[:10]}"
+    )
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+def _visible_texts(body: str) -> set[str]:
+    """The text nodes and the human-readable attributes of a page, unescaped and with spaces collapsed."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", "", body, flags=re.S)
+    texts = re.findall(r">([^<]+)<", body)
+    texts += re.findall(r'\s(?:aria-label|placeholder|title|alt)="([^"]*)"', body)
+    return {re.sub(r"\s+", " ", html.unescape(t)).strip() for t in texts} - {""}
+
+
+def _vietnamese_ui_texts(body: str, catalog, data: tuple[str, ...] = ()) -> list[str]:
+    """Pieces of the page that still hold a Vietnamese message of the catalogue (data names taken out)."""
+    vietnamese = [m.id for m in catalog if m.id and isinstance(m.id, str) and m.string != m.id and "%" not in m.id]
+    pattern = re.compile("|".join(rf"(?<!\w){re.escape(v)}(?!\w)" for v in sorted(vietnamese, key=len, reverse=True)))
+    found = []
+    for text in _visible_texts(body):
+        for name in data:
+            text = text.replace(name, " ")
+        found += pattern.findall(text)
+    return sorted(set(found))
+
+
+def test_login_page_in_english(client, catalog):
+    client.post("/language", data={"lang": "en"})
+    body = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in body
+    texts = _visible_texts(body)
+    for english in ("Log in", "Username", "Password", "Skip to main content"):
+        assert english in texts, english
+    for vietnamese in ("Đăng nhập", "Tên đăng nhập", "Mật khẩu"):
+        assert vietnamese not in texts, vietnamese
+    assert not _vietnamese_ui_texts(body, catalog)
+
+
+def test_admin_home_page_in_english(client, auth, province, catalog):
+    auth.login("admin")
+    client.post("/language", data={"lang": "en"})
+    body = client.get("/").get_data(as_text=True)
+    assert '<html lang="en">' in body
+    texts = _visible_texts(body)
+    for english in ("Home", "Log out (admin)", "Hello, admin", "Overview", "Unit tree", "Cadre list", "Cadres"):
+        assert english in texts, english
+    for vietnamese in ("Trang chủ", "Đăng xuất", "Tổng quan", "Cây đơn vị"):
+        assert vietnamese not in texts, vietnamese
+    assert not _vietnamese_ui_texts(body, catalog)
+
+
+def test_language_chosen_before_login_survives_login(client, auth, province):
+    client.post("/language", data={"lang": "en"})
+    auth.login("admin")
+    assert "Log out (admin)" in _visible_texts(client.get("/").get_data(as_text=True))
