@@ -78,6 +78,17 @@ def format_datetime(value: dt.datetime | None) -> str:
     return value.astimezone(tz).strftime("%d/%m/%Y %H:%M")
 
 
+def local_name(obj) -> str:
+    """A reference-data row's name in the current language: ``name_en`` in English when it is filled."""
+    if obj is None:
+        return ""
+    try:
+        english = str(get_locale() or "vi").startswith("en")
+    except Exception:
+        english = False
+    return (getattr(obj, "name_en", "") or obj.name) if english else obj.name
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(
         app,
@@ -86,6 +97,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.filters["date"] = format_date
+    app.jinja_env.filters["local_name"] = local_name
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["percent"] = format_percent
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
