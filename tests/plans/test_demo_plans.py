@@ -8,7 +8,8 @@ from lms.core.db import db
 from lms.plans import queries
 from lms.plans.models import Assignment
 from tests.conftest import html_text
-from tests.test_demo import PASSWORD, _demo, _fresh_app, _login, _user
+from tests.conftest import fresh_app as _fresh_app
+from tests.test_demo import PASSWORD, _demo, _login, _user
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ from lms.core.db import db
 from lms.orgs.models import Unit
 from lms.records.models import Attendance, RecordEntry, TrainingClass
 from tests.conftest import html_text
-from tests.test_demo import PASSWORD, _demo, _fresh_app
+from tests.conftest import fresh_app as _fresh_app
+from tests.test_demo import PASSWORD, _demo
 
 
 @pytest.fixture(scope="module")
