@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts.forms import LanguageForm, LoginForm
+from lms.accounts.operations import renew_session_token
 from lms.core.auth import authenticate
 from lms.core.forms import ActionForm
 from lms.core.web import is_safe_next
@@ -37,6 +38,9 @@ def login():
 def logout():
     form = ActionForm()
     if form.validate_on_submit():
+        # A new token ends this session for good: a copy of the cookie (stolen, or left in a shared
+        # browser's history) no longer authenticates. It also ends the user's other sessions.
+        renew_session_token(current_user._get_current_object())
         logout_user()
         session.clear()
     return redirect(url_for("accounts.login"))

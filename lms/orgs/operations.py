@@ -27,6 +27,12 @@ def _require_active(unit: Unit, field: str = "") -> None:
         raise ValidationError({field: str(_l("Đơn vị %(name)s đã giải thể hoặc sáp nhập.", name=unit.name))})
 
 
+def search_key(name: str, code: str) -> str:
+    """A unit's search key: its folded name and code, cut to the column (a 300-character name, which
+    the forms allow, plus the code would not fit, and PostgreSQL refuses what SQLite stores)."""
+    return fold(f"{name} {code}")[:Unit.search_key.type.length]
+
+
 def create_unit(
     *, code: str, name: str, level: UnitLevel, parent: Unit | None, track: Track | None,
     active_from: dt.date, actor_id: int | None = None,
@@ -48,7 +54,7 @@ def create_unit(
     if errors:
         raise ValidationError(errors)
     unit = Unit(
-        code=code, name=name, search_key=fold(f"{name} {code}"), level=level, parent=parent,
+        code=code, name=name, search_key=search_key(name, code), level=level, parent=parent,
         track=track if track is not None else (parent.track if parent is not None else None),
         active_from=active_from,
     )
@@ -70,7 +76,7 @@ def rename_unit(unit: Unit, new_name: str, effective_on: dt.date, actor_id: int 
         raise ValidationError({"name": str(_l("Tên mới trùng tên hiện tại."))})
     _event(unit, "rename", effective_on, actor_id, old_name=unit.name, new_name=new_name)
     unit.name = new_name
-    unit.search_key = fold(f"{new_name} {unit.code}")
+    unit.search_key = search_key(new_name, unit.code)
     db.session.flush()
     return unit
 

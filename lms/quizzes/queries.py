@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,7 +40,19 @@ def question_html(text: str, text_format: str = "moodle") -> Markup:
     if text_format == "moodle":
         text = text.replace("\n", "<br>")
     return Markup(nh3.clean(text, tags=TAGS | {"span", "sub", "sup", "u", "b", "i"}, attributes=ATTRIBUTES,
-                            url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow"))
+                            url_schemes=URL_SCHEMES, link_rel="noopener noreferrer nofollow",
+                            attribute_filter=_url_filter))
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _url_filter(tag: str, attr: str, value: str) -> str | None:
+    """Drop a link or image address with control characters: ammonia reads ``\\x01java\\x03script:…``
+    as a harmless relative URL, but browsers (and older ones more so) strip such characters."""
+    if attr in ("href", "src") and _CONTROL.search(value):
+        return None
+    return value
 
 
 def quiz_of_module(module_id: int) -> Quiz | None:

@@ -1,0 +1,1 @@
+"""Security sweeps: stored XSS, object-level access, headers and sessions, uploads."""
