@@ -76,12 +76,13 @@ def test_login_redirects_to_next_only_on_site(client, province):
 
 def test_session_cookie_flags_and_renewal(client, province):
     client.get("/login")
-    before = client.get_cookie("session")
+    client.post("/language", data={"lang": "vi"})  # something in the anonymous session
+    before = client.get_cookie("session", domain="lms.test")
     r = client.post("/login", data={"username": "admin", "password": "mat-khau-thu-nghiem"})
     cookie = r.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    after = client.get_cookie("session")
-    assert before is None or before.value != after.value
+    after = client.get_cookie("session", domain="lms.test")
+    assert before is not None and after is not None and before.value != after.value
 
 
 def test_logout_requires_post_and_ends_session(client, auth, province):
