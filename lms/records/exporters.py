@@ -37,6 +37,8 @@ The built-ins (csv, xlsx, pdf) are registered through ``setup.cfg`` like any plu
 """
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import datetime as dt
 from typing import Any, ClassVar
 
@@ -47,7 +49,7 @@ COLUMNS = ("year", "kind_label", "study_kind_label", "title", "provider", "start
            "certificate_serial")
 
 
-class RecordExporter:
+class RecordExporter(ABC):
     """Base class of record exporters: one file format for one cadre's training record.
 
     Subclasses set the class attributes and implement :meth:`export`. They receive plain data
@@ -63,9 +65,9 @@ class RecordExporter:
     #: The file name's extension, without the dot.
     extension: ClassVar[str]
 
+    @abstractmethod
     def export(self, record: dict[str, Any]) -> bytes:
         """The file's bytes for ``record`` (see the module docstring for its keys)."""
-        raise NotImplementedError
 
 
 def cell(value: Any) -> Any:
