@@ -26,7 +26,9 @@ def _load_user(identity: str):
     user_id, _, token = identity.partition(":")
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    from sqlalchemy.orm import joinedload
+
+    user = db.session.get(User, int(user_id), options=[joinedload(User.cadre)])
     if user is None or user.session_token != token:
         return None
     return user

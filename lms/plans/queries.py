@@ -413,7 +413,8 @@ def cadre_items(cadre: Cadre, day: dt.date | None = None) -> list[CadreItem]:
     """What is assigned to ``cadre``, most urgent first (the home page and reminders of one cadre)."""
     day = day or today()
     plans = _plans_with_assignments()
-    mine = [p for p in plans if p.id in plans_of(cadre, plans, day)]
+    member_of = plans_of(cadre, plans, day)
+    mine = [p for p in plans if p.id in member_of]
     if not mine:
         return []
     history = load_histories([cadre.id])[cadre.id]
