@@ -113,7 +113,7 @@ def done(code: str, key: str):
         abort(404)
     if not ActionForm().validate_on_submit():
         abort(400)
-    if getattr(module, "quiz_source", None) is not None:
+    if module.has_quiz:
         flash(_("Bài học này hoàn thành khi bạn đạt bài kiểm tra."), "info")
         return redirect(url_for(".module", code=code, key=key))
     completed = operations.complete_module(outline.enrolment, module)

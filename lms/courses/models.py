@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, exists
+from sqlalchemy.orm import Mapped, backref, column_property, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, db, utcnow
 from lms.orgs.models import Track
@@ -178,3 +178,7 @@ class ModuleQuizSource(db.Model):
     pass_mark: Mapped[int] = mapped_column(Integer, default=70)  # percent
 
     module: Mapped[Module] = relationship(backref=backref("quiz_source", uselist=False, cascade="all, delete-orphan"))
+
+
+# Whether a module has a quiz, without loading the quiz file's text (module pages only need to know).
+Module.has_quiz = column_property(exists().where(ModuleQuizSource.module_id == Module.id).correlate_except(ModuleQuizSource))

@@ -1,6 +1,7 @@
 """Writes on courses: authoring, versioning and publishing, enrolment and progress. Callers commit."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -304,9 +305,17 @@ def enrol(cadre, course: Course, new_round: bool = False) -> Enrolment:
     return enrolment
 
 
+VISIT_REFRESH = dt.timedelta(minutes=5)
+
+
 def record_visit(enrolment: Enrolment, module: Module) -> None:
+    """Remember where the cadre is. Re-reading the same module writes at most every few minutes, so
+    reading pages does not turn every GET into a database write."""
+    now = utcnow()
+    if enrolment.last_module_key == module.key and enrolment.last_seen_at and now - enrolment.last_seen_at < VISIT_REFRESH:
+        return
     enrolment.last_module_key = module.key
-    enrolment.last_seen_at = utcnow()
+    enrolment.last_seen_at = now
 
 
 def complete_module(enrolment: Enrolment, module: Module) -> bool:
