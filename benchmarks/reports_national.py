@@ -72,7 +72,7 @@ SELECT setval(pg_get_serial_sequence('units', 'id'), (SELECT max(id) FROM units)
 
 INSERT INTO cadres (id, code, full_name, sort_key, search_key, gender, birth_date, employment, education_level_id,
                     political_level_id, unit_id, email, phone, term, created_at, updated_at)
-SELECT c, 'CB' || c, 'Nguyễn Văn ' || c, lpad((c * 7919 % 1000003)::text, 8, '0'), 'nguyen van ' || c,
+SELECT c, 'CB' || c, 'Nguyễn Văn ' || c, lpad((c::bigint * 7919 % 1000003)::text, 8, '0'), 'nguyen van ' || c,
        CASE WHEN c % 2 = 0 THEN 'female' ELSE 'male' END, DATE '1965-01-01' + (c % 12000),
        CASE WHEN c % 66 = 0 THEN 'full_time' ELSE 'part_time' END, 1 + (c % 5), CASE WHEN c % 4 = 0 THEN NULL ELSE 1 + (c % 3) END,
        1 + :provinces + :uppers + 1 + ((c * 31) % :grassroots), '', '', '2023–2028', now(), now()
@@ -195,8 +195,8 @@ def _run(args, url: str, reuse: bool) -> int:
     app.instance_path = tempfile.mkdtemp(prefix="lms-bench-")
     sizes = _sizes(args.scale)
     with app.app_context():
-        if not reuse:
-            upgrade()
+        upgrade()  # a kept database is brought up to date; a failed load left it empty and is loaded again
+        if not (reuse and db.session.scalar(text("SELECT EXISTS (SELECT 1 FROM units)"))):
             started = time.perf_counter()
             for statement in _statements(sizes):
                 db.session.execute(text(statement))

@@ -32,11 +32,13 @@ from sqlalchemy import MetaData, func, insert, inspect, select, update
 from lms import demo_data as data
 from lms.accounts.models import ROLE_CADRE, ROLE_FEDERATION_ADMIN, ROLE_TRAINER, ROLE_UNION_ADMIN, User
 from lms.cadres.models import Cadre, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
+from lms.core import clock
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import format_number
 from lms.core.text import fold, name_sort_key, nfc
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
+from lms.courses.demo import build_learning, published_on
 from lms.plans.demo import build_plans
 from lms.records.demo import build_classes
 
@@ -537,81 +539,12 @@ def build_courses(ctx: DemoContext) -> str:
 
     folders = sorted(p.parent for p in (ROOT / "courses").glob("*/course.yaml"))
     codes = []
-    for folder in folders:
-        version = import_package(read_package(folder), ctx.users["trainer"])
-        codes.append(version.course.code)
+    with clock.travel_to(published_on(clock.local_today())):  # before the learning history begins
+        for folder in folders:
+            version = import_package(read_package(folder), ctx.users["trainer"])
+            codes.append(version.course.code)
     ctx.course_codes = codes
     return f"{len(codes)} khóa học: " + ", ".join(codes)
-
-
-# -- step: learning: completed courses and certificates for the demo learners ----------------------
-
-DEMO_SIGNER = "Hoàng Văn Thái"  # a fictional chair of the federation for the demo's certificates
-
-
-def _right_answer(type_name: str, data: dict):
-    """The full-mark response of a question, as the question type stores it (the demo learners know it all)."""
-    if type_name == "single_choice":
-        return next(o["id"] for o in data["options"] if o["fraction"] >= 1)
-    if type_name == "multiple_response":
-        return [o["id"] for o in data["options"] if o["fraction"] > 0]
-    if type_name == "true_false":
-        return bool(data["answer"])
-    if type_name == "short_answer":
-        return next(a["text"] for a in data["answers"] if a["fraction"] >= 1)
-    if type_name == "numeric":
-        value = next(r["value"] for r in data["ranges"] if r["fraction"] >= 1)
-        return {"text": f"{value:g}", "value": value}
-    if type_name == "matching":
-        return {p["id"]: p["match"] for p in data["pairs"] if p["prompt"]}
-    if type_name == "ordering":
-        return {item["id"]: position for position, item in enumerate(data["items"], start=1)}
-    if type_name == "essay":
-        return "Bài làm của học viên."
-    return None
-
-
-def build_learning(ctx: DemoContext) -> str:
-    """`cadre` and `cadre2` (and a few colleagues) complete the common course the way a learner does: every
-    module read, every quiz taken and passed through the quiz engine. Certificates are issued by the same
-    listener that issues them in production, the moment the course is completed."""
-    import json
-
-    from lms.core.settings import save_settings
-    from lms.courses import operations as course_ops
-    from lms.courses.models import Course
-    from lms.courses.queries import outline
-    from lms.quizzes import operations as quiz_ops
-    from lms.quizzes.models import Quiz
-
-    save_settings({"signer_name": DEMO_SIGNER})
-    import lms.certificates.listeners  # noqa: F401  (issues certificates on completion)
-
-    course = db.session.scalar(select(Course).where(Course.code == "DIEU-LE-LUAT-2024"))
-    if course is None:
-        return "không có khóa học mẫu"
-    rng = ctx.rng("learning")
-    learners = [ctx.users["cadre"].cadre, ctx.users["cadre2"].cadre]
-    others = [c.code for c in rng.sample(ctx.cadres, 6)]
-    learners += list(db.session.scalars(select(Cadre).where(Cadre.code.in_(others)).order_by(Cadre.code)))
-    completed = 0
-    for cadre in learners:
-        enrolment = course_ops.enrol(cadre, course)
-        for module in outline(course, cadre, enrolment=enrolment).modules:
-            quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
-            if quiz is None:
-                course_ops.complete_module(enrolment, module)
-                continue
-            attempt = quiz_ops.start_attempt(quiz, cadre, enrolment)
-            for answer in attempt.answers:
-                question = answer.question
-                response = _right_answer(question.type, json.loads(question.data))
-                answer.response = None if response is None else json.dumps(response, ensure_ascii=False)
-            db.session.flush()
-            quiz_ops.submit_attempt(attempt)
-        db.session.refresh(enrolment)
-        completed += enrolment.completed_at is not None
-    return f"{completed} cán bộ hoàn thành khóa học {course.code} và nhận giấy chứng nhận"
 
 
 STEPS: list[DemoStep] = [

@@ -274,3 +274,41 @@ def test_demo_cadres_see_their_tracks_courses(demo_app):
     assert "THUONG-LUONG-DOI-THOAI" in business and "THUONG-LUONG-DOI-THOAI" not in public
     assert "DAN-CHU-CO-SO" in public and "DAN-CHU-CO-SO" not in business
     assert {"DIEU-LE-LUAT-2024", "KIEM-TRA-TAI-CHINH"} <= business & public
+
+
+def test_the_learning_history_is_spread_over_time(demo_app):
+    """Issue 6 point 5: attempts, completions and certificates happen over the past months, each at its
+    own moment, in the order a real register would have numbered them."""
+    from lms.certificates.models import Certificate
+    from lms.core.clock import local_today
+    from lms.courses.demo import HISTORY_DAYS
+    from lms.courses.models import CourseVersion, Enrolment
+    from lms.quizzes.models import Attempt
+
+    with demo_app.app_context():
+        today = local_today()
+        enrolled = db.session.scalars(select(Enrolment.enrolled_at)).all()
+        completed = [c for c in db.session.scalars(select(Enrolment.completed_at)) if c is not None]
+        attempts = db.session.execute(select(Attempt.started_at, Attempt.submitted_at, Attempt.passed)).all()
+        certificates = db.session.execute(
+            select(Certificate.issued_on, Certificate.year, Certificate.number, Certificate.cadre_id)
+            .order_by(Certificate.issued_on, Certificate.created_at)).all()
+        first_published = db.session.scalar(select(func.min(CourseVersion.published_at)))
+
+    months = {(c.year, c.month) for c in completed}
+    assert len(months) >= 8, sorted(months)  # completions in many months, not all today
+    assert min(enrolled).date() >= today - dt.timedelta(days=HISTORY_DAYS + 1)
+    assert first_published < min(enrolled)  # the courses existed before anyone enrolled
+    assert all(e < today_moment(today) for e in enrolled)
+    assert len(completed) < len(enrolled)  # some stopped halfway
+    assert any(not passed for *_, passed in attempts) and sum(passed for *_, passed in attempts) > len(attempts) // 2
+    assert all(dt.timedelta(minutes=3) < submitted - started < dt.timedelta(minutes=15) for started, submitted, _ in attempts)
+    assert len({c.year for c in certificates}) >= 2
+    for year in {c.year for c in certificates}:  # numbered 1, 2, 3… in the order of issue, per year
+        numbers = [c.number for c in certificates if c.year == year]
+        assert numbers == list(range(1, len(numbers) + 1)), (year, numbers)
+    assert {issued.year for issued, year, *_ in certificates if issued.year != year} == set()
+
+
+def today_moment(day: dt.date) -> dt.datetime:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)

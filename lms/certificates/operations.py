@@ -53,8 +53,8 @@ def _zone() -> ZoneInfo:
 
 
 def local_today() -> dt.date:
-    """Today in Vietnam (tests monkeypatch this to freeze the date of verification pages)."""
-    return dt.datetime.now(_zone()).date()
+    """Today in Vietnam, from the platform's clock (tests monkeypatch this to freeze the date of verification pages)."""
+    return utcnow().astimezone(_zone()).date()
 
 
 def local_date(moment: dt.datetime | None) -> dt.date | None:

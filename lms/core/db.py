@@ -10,6 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from lms.core import clock
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -36,7 +38,8 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    """Now in UTC, from the platform's one clock (:mod:`lms.core.clock`)."""
+    return clock.utcnow()
 
 
 class UTCDateTime(TypeDecorator):

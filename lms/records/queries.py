@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 from lms.accounts.models import ROLE_TRAINER
 from lms.cadres.models import Cadre
 from lms.cadres.queries import Page
+from lms.core import clock
 from lms.core.db import db
 from lms.core.i18n import _, _l
 from lms.core.policy import is_federation_admin, is_union_admin
@@ -137,7 +138,7 @@ def record_data(record: Record, today: dt.date | None = None) -> dict[str, Any]:
             "code": cadre.code, "full_name": cadre.full_name, "gender": cadre.gender,
             "birth_date": cadre.birth_date, "unit_name": cadre.unit.name if cadre.unit else "",
         },
-        "generated_on": today or dt.date.today(),
+        "generated_on": today or clock.local_today(),
         "entries": entries,
         "years": [{"year": y.year, "hours": y.hours, **{k: y.by_kind.get(k, 0) for k in KINDS}} for y in record.years],
         "total_hours": record.total_hours,
