@@ -28,7 +28,12 @@ def _load_user(identity: str):
         return None
     from sqlalchemy.orm import joinedload
 
-    user = db.session.get(User, int(user_id), options=[joinedload(User.cadre)])
+    from lms.cadres.models import Cadre
+
+    # Every page reads the login's cadre, the cadre's unit and track: one statement for all of them.
+    cadre = joinedload(User.cadre)
+    user = db.session.get(User, int(user_id), options=[
+        cadre.joinedload(Cadre.unit), cadre.joinedload(Cadre.track_override), joinedload(User.unit)])
     if user is None or user.session_token != token:
         return None
     return user

@@ -8,6 +8,9 @@ Relative image and link targets ``assets/<name>`` are rewritten to the course's 
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Callable
 
 import nh3
@@ -60,6 +63,32 @@ def render(text: str, asset_url: Callable[[str], str] | None = None) -> str:
         link_rel="noopener noreferrer nofollow",
         strip_comments=True,
     )
+
+
+_RENDERED: OrderedDict[tuple, str] = OrderedDict()
+_RENDERED_LOCK = threading.Lock()
+RENDERED_MAX = 2048
+
+
+def render_cached(key: Hashable, text: str, asset_url: Callable[[str], str] | None = None) -> str:
+    """:func:`render`, remembered per process for ``(key, text)`` (the most recent ``RENDERED_MAX``).
+
+    ``key`` must determine what ``asset_url`` returns (a course version's id does): the text itself
+    is part of the key, so edited content is never served from an older rendering. Parsing and
+    sanitising a module is most of a module page's time; a module is read many times.
+    """
+    entry = (key, text)
+    with _RENDERED_LOCK:
+        html = _RENDERED.get(entry)
+        if html is not None:
+            _RENDERED.move_to_end(entry)
+            return html
+    html = render(text, asset_url)
+    with _RENDERED_LOCK:
+        _RENDERED[entry] = html
+        while len(_RENDERED) > RENDERED_MAX:
+            _RENDERED.popitem(last=False)
+    return html
 
 
 def plain(text: str) -> str:

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm
 from lms.core.i18n import _
-from lms.core.markdown import render
+from lms.core.markdown import render_cached
 from lms.core.policy import require
 from lms.courses import operations, queries
 
@@ -26,6 +26,13 @@ def _course_or_404(code: str):
     return course
 
 
+def _outline_or_404(cadre, code: str):
+    outline = queries.learner_outline(code, cadre)
+    if outline is None:
+        abort(404)
+    return outline
+
+
 def asset_url_for(version):
     return lambda filename: url_for("authoring.asset", version_id=version.id, filename=filename)
 
@@ -42,8 +49,8 @@ def catalogue():
 @login_required
 def course(code: str):
     cadre = _cadre()
-    course = _course_or_404(code)
-    outline = queries.outline(course, cadre)
+    outline = _outline_or_404(cadre, code)
+    course = outline.course
     if outline.version is None or not outline.modules:
         abort(404)
     from lms.plans.queries import new_round_due
@@ -75,8 +82,7 @@ def enrol(code: str):
 @login_required
 def resume(code: str):
     cadre = _cadre()
-    course = _course_or_404(code)
-    outline = queries.outline(course, cadre)
+    outline = _outline_or_404(cadre, code)
     module = outline.resume_module() if outline.enrolment else None
     if module is None:
         return redirect(url_for(".course", code=code))
@@ -87,8 +93,7 @@ def resume(code: str):
 @login_required
 def module(code: str, key: str):
     cadre = _cadre()
-    course = _course_or_404(code)
-    outline = queries.outline(course, cadre)
+    outline = _outline_or_404(cadre, code)
     if outline.enrolment is None:
         return redirect(url_for(".course", code=code))
     module = next((m for m in outline.modules if m.key == key), None)
@@ -97,7 +102,7 @@ def module(code: str, key: str):
     operations.record_visit(outline.enrolment, module)
     return render_template(
         "courses/module.html", outline=outline, module=module, form=ActionForm(),
-        content=render(module.content, asset_url_for(outline.version)),
+        content=render_cached(("version", outline.version.id), module.content, asset_url_for(outline.version)),
         next_module=outline.next_after(module), previous_module=outline.previous_before(module),
     )
 
@@ -106,8 +111,7 @@ def module(code: str, key: str):
 @login_required
 def done(code: str, key: str):
     cadre = _cadre()
-    course = _course_or_404(code)
-    outline = queries.outline(course, cadre)
+    outline = _outline_or_404(cadre, code)
     module = next((m for m in outline.modules if m.key == key), None)
     if outline.enrolment is None or module is None:
         abort(404)

@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, exists
 from sqlalchemy.orm import Mapped, backref, column_property, mapped_column, relationship
 
+from lms.core.cache import watch
 from lms.core.db import UTCDateTime, db, utcnow
 from lms.orgs.models import Track
 
@@ -182,3 +183,7 @@ class ModuleQuizSource(db.Model):
 
 # Whether a module has a quiz, without loading the quiz file's text (module pages only need to know).
 Module.has_quiz = column_property(exists().where(ModuleQuizSource.module_id == Module.id).correlate_except(ModuleQuizSource))
+
+
+# Per-process snapshots of published outlines, catalogue counts and course titles are keyed by this stamp.
+watch("courses", Course, CourseVersion, Module, ModuleQuizSource)

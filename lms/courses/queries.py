@@ -1,21 +1,25 @@
 """Reads for the learner's pages, each in a fixed number of queries whatever the catalogue's size."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import exists, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
+from lms.core.cache import StampedCache
 from lms.core.db import db
 from lms.core.text import fold
-from lms.courses.models import PUBLISHED, Course, CourseVersion, Enrolment, Module, ModuleProgress, module_tracks
+from lms.courses.models import (
+    DRAFT, PUBLISHED, Course, CourseVersion, Enrolment, Module, ModuleProgress, module_tracks,
+)
 from lms.orgs.models import Track
 
 
-def _is_assigned(cadre, course) -> bool:
-    from lms.plans.queries import is_assigned
+def _assigned_course_ids(cadre) -> set[int]:
+    from lms.plans.queries import assigned_course_ids
 
-    return is_assigned(cadre, course)
+    return assigned_course_ids(cadre)
 
 
 def _visible(track: Track | None):
@@ -43,10 +47,14 @@ class CatalogueItem:
 
 
 def catalogue(cadre, q: str = "") -> list[CatalogueItem]:
-    """Published courses with at least one module for the cadre's track, with the cadre's progress: 4 queries."""
+    """Published courses with at least one module for the cadre's track, with the cadre's progress.
+
+    Two queries (versions with their courses, enrolments with their progress) and the module counts from
+    the per-process cache; one more when a closed course might be assigned to the cadre.
+    """
     query = (
         select(CourseVersion).where(CourseVersion.status == PUBLISHED)
-        .options(selectinload(CourseVersion.course)).order_by(CourseVersion.title)
+        .options(joinedload(CourseVersion.course)).order_by(CourseVersion.title)
     )
     key = fold(q)
     if key:
@@ -54,26 +62,21 @@ def catalogue(cadre, q: str = "") -> list[CatalogueItem]:
     versions = db.session.scalars(query).all()
     course_ids = [v.course_id for v in versions]
     enrolments: dict[int, Enrolment] = {}
+    done: dict[int, int] = {}
     if course_ids:
-        for e in db.session.scalars(
-            select(Enrolment).where(Enrolment.cadre_id == cadre.id, Enrolment.course_id.in_(course_ids))
+        completed = (select(func.count()).where(ModuleProgress.enrolment_id == Enrolment.id,
+                                                ModuleProgress.completed_at.is_not(None))
+                     .correlate(Enrolment).scalar_subquery())
+        for e, n in db.session.execute(
+            select(Enrolment, completed).where(Enrolment.cadre_id == cadre.id, Enrolment.course_id.in_(course_ids))
             .order_by(Enrolment.enrolled_at, Enrolment.id)
         ):
             enrolments[e.course_id] = e  # the latest enrolment wins
+            done[e.id] = n
     version_ids = {v.id for v in versions} | {e.version_id for e in enrolments.values()}
-    counts = {
-        vid: (n, int(minutes or 0)) for vid, n, minutes in db.session.execute(
-            select(Module.version_id, func.count(Module.id), func.sum(Module.duration_minutes))
-            .where(Module.version_id.in_(version_ids), _visible(cadre.track)).group_by(Module.version_id)
-        )
-    } if version_ids else {}
-    done = dict(db.session.execute(
-        select(ModuleProgress.enrolment_id, func.count()).where(
-            ModuleProgress.enrolment_id.in_([e.id for e in enrolments.values()]), ModuleProgress.completed_at.is_not(None))
-        .group_by(ModuleProgress.enrolment_id)
-    ).all()) if enrolments else {}
+    counts = module_counts(version_ids, cadre.track)
     closed = [v.course for v in versions if not v.course.is_open and v.course_id not in enrolments]
-    assigned = {c.id for c in closed if _is_assigned(cadre, c)} if closed else set()
+    assigned = _assigned_course_ids(cadre) if closed else set()
     items = []
     for version in versions:
         enrolment = enrolments.get(version.course_id)
@@ -85,11 +88,129 @@ def catalogue(cadre, q: str = "") -> list[CatalogueItem]:
     return items
 
 
+# Published (and archived) versions never change: their module counts per track, their outlines and each
+# course's published version are kept per process, rebuilt whenever any course content changes.
+_courses_cache = StampedCache("courses")
+
+
+def _count_modules(version_filter, track: Track | None) -> dict[int, tuple[int, int]]:
+    return {
+        vid: (n, int(minutes or 0)) for vid, n, minutes in db.session.execute(
+            select(Module.version_id, func.count(Module.id), func.sum(Module.duration_minutes))
+            .where(version_filter, _visible(track)).group_by(Module.version_id)
+        )
+    }
+
+
+def module_counts(version_ids, track: Track | None) -> dict[int, tuple[int, int]]:
+    """(modules, minutes) a learner of ``track`` sees in each version; versions without any are left out."""
+    if not version_ids:
+        return {}
+    frozen = _courses_cache.get(("counts", track.id if track is not None else None), lambda: _frozen_counts(track))
+    missing = [vid for vid in version_ids if vid not in frozen]
+    counts = {vid: frozen[vid] for vid in version_ids if frozen.get(vid, (0, 0))[0]}
+    if missing:  # drafts, never cached
+        counts.update(_count_modules(Module.version_id.in_(missing), track))
+    return counts
+
+
+def _frozen_counts(track: Track | None) -> dict[int, tuple[int, int]]:
+    """Counts of every published or archived version, (0, 0) for those without a module for ``track``."""
+    frozen = select(CourseVersion.id).where(CourseVersion.status != DRAFT)
+    counts = dict.fromkeys(db.session.scalars(frozen), (0, 0))
+    counts.update(_count_modules(Module.version_id.in_(frozen), track))
+    return counts
+
+
+@dataclass(frozen=True)
+class TrackInfo:
+    id: int
+    code: str
+    name: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class ModuleInfo:
+    """A module as learners' pages read it (plain data, shared by every request of the process)."""
+
+    id: int
+    version_id: int
+    key: str
+    position: int
+    title: str
+    content: str
+    duration_minutes: int
+    is_common: bool
+    has_quiz: bool
+    tracks: tuple[TrackInfo, ...]
+
+    def visible_to(self, track) -> bool:
+        """Common modules are for everyone; a track module only for cadres of that track."""
+        return self.is_common or (track is not None and any(t.id == track.id for t in self.tracks))
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: int
+    course_id: int
+    number: int
+    status: str
+    title: str
+    description: str
+    track_codes: str
+    reviewed_on: dt.date | None
+    sources: str
+    published_at: dt.datetime | None
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DRAFT
+
+
+@dataclass(frozen=True)
+class VersionOutline:
+    version: VersionInfo
+    modules: tuple[ModuleInfo, ...]
+
+
+def _load_outline(version_id: int) -> VersionOutline | None:
+    version = db.session.get(CourseVersion, version_id)
+    if version is None:
+        return None
+    modules = db.session.scalars(
+        select(Module).options(selectinload(Module.tracks)).where(Module.version_id == version_id)
+        .order_by(Module.position)
+    ).all()
+    return VersionOutline(
+        VersionInfo(version.id, version.course_id, version.number, version.status, version.title,
+                    version.description, version.track_codes, version.reviewed_on, version.sources,
+                    version.published_at),
+        tuple(ModuleInfo(m.id, m.version_id, m.key, m.position, m.title, m.content, m.duration_minutes,
+                         m.is_common, bool(m.has_quiz),
+                         tuple(TrackInfo(t.id, t.code, t.name, t.name_en) for t in m.tracks))
+              for m in modules),
+    )
+
+
+def version_outline(version_id: int) -> VersionOutline | None:
+    """A version with its modules in order (cached per process unless it is a draft)."""
+    return _courses_cache.get(("outline", version_id), lambda: _load_outline(version_id),
+                              keep=lambda value: value is not None and not value.version.is_draft)
+
+
+def published_version_id(course_id: int) -> int | None:
+    """The id of the course's latest published version (cached per process)."""
+    return _courses_cache.get(("published", course_id), lambda: db.session.scalar(
+        select(CourseVersion.id).where(CourseVersion.course_id == course_id, CourseVersion.status == PUBLISHED)
+        .order_by(CourseVersion.number.desc()).limit(1)))
+
+
 @dataclass
 class Outline:
     course: Course
-    version: CourseVersion
-    modules: list[Module]
+    version: VersionInfo | None
+    modules: list[ModuleInfo]
     done: set[str]
     enrolment: Enrolment | None
 
@@ -102,15 +223,15 @@ class Outline:
     def minutes(self) -> int:
         return sum(m.duration_minutes for m in self.modules)
 
-    def next_after(self, module: Module) -> Module | None:
+    def next_after(self, module: ModuleInfo) -> ModuleInfo | None:
         index = [m.key for m in self.modules].index(module.key)
         return self.modules[index + 1] if index + 1 < len(self.modules) else None
 
-    def previous_before(self, module: Module) -> Module | None:
+    def previous_before(self, module: ModuleInfo) -> ModuleInfo | None:
         index = [m.key for m in self.modules].index(module.key)
         return self.modules[index - 1] if index > 0 else None
 
-    def resume_module(self) -> Module | None:
+    def resume_module(self) -> ModuleInfo | None:
         """Where the learner stopped, else the first module not done, else the first."""
         if self.enrolment and self.enrolment.last_module_key:
             for module in self.modules:
@@ -125,26 +246,55 @@ def course_by_code(code: str) -> Course | None:
 
 def outline(course: Course, cadre, version: CourseVersion | None = None, track: Track | None = None,
             enrolment: Enrolment | None = None) -> Outline:
-    """The modules a learner sees in a version (their enrolled one, else the latest published), with progress."""
-    from lms.courses.operations import latest, open_enrolment
+    """The modules a learner sees in a version (their enrolled one, else the latest published), with progress.
+
+    The version's modules come from the per-process cache: a learner's page costs the enrolment and
+    the progress queries only.
+    """
+    from lms.courses.operations import open_enrolment
 
     if cadre is not None and enrolment is None:
         enrolment = open_enrolment(cadre, course)
-    if version is None:
-        version = enrolment.version if enrolment else latest(course, PUBLISHED)
-    if version is None:
+    return _outline(course, cadre, enrolment, version, track)
+
+
+def learner_outline(code: str, cadre) -> Outline | None:
+    """:func:`outline` of the course with this code for ``cadre``, None without such a course.
+
+    The course and the cadre's latest enrolment on it are one query.
+    """
+    if cadre is None:
+        course = course_by_code(code)
+        return outline(course, None) if course is not None else None
+    latest = (select(Enrolment.id).where(Enrolment.cadre_id == cadre.id, Enrolment.course_id == Course.id)
+              .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc()).limit(1)
+              .correlate(Course).scalar_subquery())
+    row = db.session.execute(
+        select(Course, Enrolment).outerjoin(Enrolment, Enrolment.id == latest).where(Course.code == code)
+    ).first()
+    if row is None:
+        return None
+    return _outline(row[0], cadre, row[1])
+
+
+def _outline(course: Course, cadre, enrolment: Enrolment | None, version: CourseVersion | None = None,
+             track: Track | None = None) -> Outline:
+    if version is not None:
+        version_id = version.id
+    elif enrolment is not None:
+        version_id = enrolment.version_id
+    else:
+        version_id = published_version_id(course.id)
+    snapshot = version_outline(version_id) if version_id is not None else None
+    if snapshot is None:
         return Outline(course, None, [], set(), None)
-    modules = db.session.scalars(
-        select(Module).options(selectinload(Module.tracks)).where(Module.version_id == version.id)
-        .order_by(Module.position)
-    ).all()
     learner_track = cadre.track if cadre is not None else track
-    visible = [m for m in modules if m.visible_to(learner_track)]
+    visible = [m for m in snapshot.modules if m.visible_to(learner_track)]
     done = set()
     if enrolment is not None:
         done = set(db.session.scalars(select(ModuleProgress.module_key).where(
             ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.completed_at.is_not(None))))
-    return Outline(course, version, visible, done, enrolment)
+    return Outline(course, snapshot.version, visible, done, enrolment)
 
 
 def my_courses(cadre) -> list[CatalogueItem]:

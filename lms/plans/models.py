@@ -18,7 +18,9 @@ import datetime as dt
 from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.cache import watch
 from lms.core.db import UTCDateTime, db, utcnow
+from lms.orgs.models import Unit
 
 EMPLOYMENT_ANY = ""
 
@@ -88,6 +90,10 @@ class Assignment(db.Model):
     plan: Mapped[Plan] = relationship(back_populates="assignments")
     courses = relationship("Course", secondary=assignment_courses, order_by="Course.code")
     exemptions: Mapped[list[Exemption]] = relationship(back_populates="assignment")
+
+
+# The per-process snapshot of plans (lms.plans.queries.assigned_plans) holds rules with unit paths.
+watch("plans", Plan, Assignment, Unit)
 
 
 class Exemption(db.Model):

@@ -28,18 +28,17 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, exists, func, literal, or_, select, union_all
+from sqlalchemy import Date, String, and_, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.cadres.models import Cadre, CadreTitle, Membership
 from lms.certificates.models import VALID, Certificate
-from lms.core.db import db, utcnow
+from lms.core.cache import StampedCache
+from lms.core.db import UTCDateTime, db, utcnow
 from lms.core.policy import is_federation_admin
 from lms.courses.models import Course, Enrolment
 from lms.orgs.models import Unit
-from lms.plans.models import (
-    OUTBOX_FAILED, Assignment, Exemption, Notification, OutboxMessage, Plan, assignment_courses,
-)
+from lms.plans.models import OUTBOX_FAILED, Assignment, Exemption, Notification, OutboxMessage, Plan
 
 ASSIGNED = "assigned"
 IN_PROGRESS = "in_progress"
@@ -381,58 +380,183 @@ def assignment_report(assignment: Assignment, day: dt.date | None = None, user=N
 
 # -- a cadre's own assignments -----------------------------------------------------------------------
 
-def _plans_with_assignments() -> list[Plan]:
-    return list(db.session.scalars(
+def _plans_with_assignments(fresh: bool = False) -> list[Plan]:
+    """Plans with an assignment, their rules, assignments and courses (6 queries). ``fresh`` reloads the
+    collections of plans the session already holds (an assignment created in it is not in them yet)."""
+    query = (
         select(Plan).where(exists().where(Assignment.plan_id == Plan.id))
         .options(selectinload(Plan.units), selectinload(Plan.tracks), selectinload(Plan.titles),
                  joinedload(Plan.scope_unit), selectinload(Plan.assignments).selectinload(Assignment.courses))
-    ).unique())
+    )
+    if fresh:
+        query = query.execution_options(populate_existing=True)
+    return list(db.session.scalars(query).unique())
 
 
-def plans_of(cadre: Cadre, plans: list[Plan], day: dt.date) -> set[int]:
-    """Ids of the ``plans`` whose audience holds ``cadre`` on ``day``: one query for all of them."""
-    if not plans or cadre.unit_id is None:
-        return set()
+@dataclass(frozen=True)
+class CourseRef:
+    """A course as plan snapshots hold it; ``title`` is its latest version's."""
+
+    id: int
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class AssignmentInfo:
+    """An assignment as plain data (what :func:`item_status` reads, and its courses)."""
+
+    id: int
+    plan_id: int
+    starts_on: dt.date
+    due_on: dt.date | None
+    due_days: int | None
+    cycle_years: int | None
+    courses: tuple[CourseRef, ...]
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    """A plan with at least one assignment, as plain data. ``rule`` holds tuples: never change it."""
+
+    id: int
+    name: str
+    rule: Rule
+    assignments: tuple[AssignmentInfo, ...]
+
+    @property
+    def needs_entry_date(self) -> bool:
+        """Whether a due date counts from the day a cadre entered the audience."""
+        return any(a.due_on is None for a in self.assignments)
+
+
+def _snapshot_plans() -> tuple[PlanInfo, ...]:
+    plans = _plans_with_assignments(fresh=True)
+    course_ids = sorted({c.id for p in plans for a in p.assignments for c in a.courses})
+    titles = course_titles(course_ids) if course_ids else {}
+    snapshot = []
+    for plan in plans:
+        rule = Rule.of(plan)
+        rule = Rule(rule.scope_path, tuple(rule.unit_paths), tuple(rule.track_ids), tuple(rule.title_ids),
+                    rule.employment, rule.new_within_months)
+        assignments = tuple(
+            AssignmentInfo(a.id, a.plan_id, a.starts_on, a.due_on, a.due_days, a.cycle_years,
+                           tuple(CourseRef(c.id, c.code, titles.get(c.id, c.code)) for c in a.courses))
+            for a in plan.assignments
+        )
+        snapshot.append(PlanInfo(plan.id, plan.name, rule, assignments))
+    return tuple(snapshot)
+
+
+# Plans, their rules and assignments change rarely and are read on every learner's home page: one
+# snapshot per process, rebuilt when a plan, an assignment, a unit (paths) or a course changes.
+_plans_cache = StampedCache("plans", "courses")
+
+
+def assigned_plans() -> tuple[PlanInfo, ...]:
+    """Every plan with an assignment, with its rule, assignments, courses and course titles (cached)."""
+    return _plans_cache.get("assigned", _snapshot_plans)
+
+
+def plans_of(cadre: Cadre, plans, day: dt.date) -> set[int]:
+    """Ids of the ``plans`` (ORM plans or :class:`PlanInfo`) whose audience holds ``cadre`` on ``day``: one query."""
+    return _standing_rules(cadre, plans, day, exemptions=False)[0]
+
+
+def _standing_rules(cadre: Cadre, plans, day: dt.date, exemptions: bool = True) -> tuple[set[int], set[int]]:
+    """(ids of the plans whose audience holds ``cadre``, ids of the assignments they are exempt from): one query."""
+    if cadre.unit_id is None or not plans:
+        return set(), set()
     selects = [
-        select(literal(plan.id).label("plan_id")).select_from(Cadre).join(Unit, Unit.id == Cadre.unit_id)
-        .where(Cadre.id == cadre.id, *conditions(Rule.of(plan), day))
+        select(literal(0).label("kind"), literal(plan.id).label("ref")).select_from(Cadre)
+        .join(Unit, Unit.id == Cadre.unit_id)
+        .where(Cadre.id == cadre.id, *conditions(plan.rule if isinstance(plan, PlanInfo) else Rule.of(plan), day))
         for plan in plans
     ]
-    return set(db.session.scalars(union_all(*selects)))
+    if exemptions:
+        selects.append(select(literal(1), Exemption.assignment_id).where(Exemption.cadre_id == cadre.id))
+    found: tuple[set[int], set[int]] = (set(), set())
+    for kind, ref in db.session.execute(union_all(*selects)):
+        found[kind].add(ref)
+    return found
+
+
+def cadre_progress(cadre_id: int, course_ids: list[int]) -> Progress:
+    """:func:`load_progress` for one cadre in one statement (enrolments and valid certificates together)."""
+    progress = Progress()
+    if not course_ids:
+        return progress
+    rows = db.session.execute(union_all(
+        select(literal(0).label("kind"), Enrolment.course_id, Enrolment.completed_at,
+               cast(null(), Date).label("issued_on"))
+        .where(Enrolment.cadre_id == cadre_id, Enrolment.course_id.in_(course_ids)),
+        select(literal(1), Certificate.course_id, cast(null(), UTCDateTime), Certificate.issued_on)
+        .where(Certificate.cadre_id == cadre_id, Certificate.course_id.in_(course_ids), Certificate.status == VALID),
+    ))
+    for kind, course_id, completed_at, issued_on in rows:
+        if kind == 1:
+            progress.completions[(cadre_id, course_id)].append(issued_on)
+        elif completed_at is None:
+            progress.open.add((cadre_id, course_id))
+        else:
+            progress.completions[(cadre_id, course_id)].append(local_date(completed_at))
+    return progress
+
+
+def cadre_history(cadre: Cadre) -> History:
+    """:func:`load_histories` for one loaded cadre: memberships and titles in one statement."""
+    history = History(track_override_id=cadre.track_override_id)
+    rows = db.session.execute(union_all(
+        select(literal(0).label("kind"), Membership.id, Membership.start_on, Membership.end_on,
+               Unit.path, Unit.track_id.label("ref"))
+        .join(Unit, Unit.id == Membership.unit_id).where(Membership.cadre_id == cadre.id),
+        select(literal(1), CadreTitle.id, CadreTitle.start_on, CadreTitle.end_on, cast(null(), String),
+               CadreTitle.title_type_id)
+        .where(CadreTitle.cadre_id == cadre.id),
+    )).all()
+    for kind, _id, start, end, path, ref in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
+        if kind == 0:
+            history.memberships.append((start, end, path, ref))
+        else:
+            history.titles.append((ref, start, end))
+    return history
 
 
 @dataclass
 class CadreItem:
-    assignment: Assignment
-    course: Course
+    assignment: AssignmentInfo
+    course: CourseRef
     title: str
     status: ItemStatus
 
 
 def cadre_items(cadre: Cadre, day: dt.date | None = None) -> list[CadreItem]:
-    """What is assigned to ``cadre``, most urgent first (the home page and reminders of one cadre)."""
+    """What is assigned to ``cadre``, most urgent first (the home page and reminders of one cadre).
+
+    At most three queries: audiences and exemptions, progress, and (only when a due date counts from
+    the day the cadre entered an audience) the cadre's history; the plans themselves come from the
+    per-process snapshot.
+    """
     day = day or today()
-    plans = _plans_with_assignments()
-    member_of = plans_of(cadre, plans, day)
+    plans = assigned_plans()
+    member_of, exempt = _standing_rules(cadre, plans, day)
     mine = [p for p in plans if p.id in member_of]
     if not mine:
         return []
-    history = load_histories([cadre.id])[cadre.id]
     course_ids = sorted({c.id for p in mine for a in p.assignments for c in a.courses})
-    progress = load_progress([cadre.id], course_ids)
-    exempt = set(db.session.scalars(select(Exemption.assignment_id).where(Exemption.cadre_id == cadre.id)))
-    titles = course_titles(course_ids)
+    progress = cadre_progress(cadre.id, course_ids)
+    history = cadre_history(cadre) if any(p.needs_entry_date for p in mine) else None
     soon = int(config("REMINDER_DAYS_BEFORE"))
     items = []
     for plan in mine:
-        rule = Rule.of(plan)
-        entered = entry_date(rule, history, day)
+        # The entry date only moves relative due dates (``base_due``): without one it is never read.
+        entered = entry_date(plan.rule, history, day) if plan.needs_entry_date else None
         for assignment in plan.assignments:
             for course in assignment.courses:
                 status = item_status(assignment, entered or assignment.starts_on,
                                      progress.completions.get((cadre.id, course.id), []),
                                      (cadre.id, course.id) in progress.open, assignment.id in exempt, day, soon)
-                items.append(CadreItem(assignment, course, titles.get(course.id, course.code), status))
+                items.append(CadreItem(assignment, course, course.title, status))
     order = {s: i for i, s in enumerate(STATUSES)}
     items.sort(key=lambda i: (order[i.status.status], i.status.due_on or dt.date.max, i.title))
     return items
@@ -463,24 +587,21 @@ def home_block(cadre: Cadre | None, day: dt.date | None = None) -> dict | None:
     }
 
 
+def assigned_course_ids(cadre: Cadre, day: dt.date | None = None) -> set[int]:
+    """Ids of the courses assigned to ``cadre`` (and not exempt): one query, whatever the number of courses."""
+    if cadre is None:
+        return set()
+    plans = assigned_plans()
+    member_of, exempt = _standing_rules(cadre, plans, day or today())
+    return {c.id for p in plans if p.id in member_of for a in p.assignments if a.id not in exempt for c in a.courses}
+
+
 def is_assigned(cadre: Cadre, course: Course, day: dt.date | None = None) -> bool:
     """Whether ``course`` is assigned to ``cadre`` (and they are not exempt): the learner views let an
     assigned cadre into a course that is not open for self-enrolment."""
     if cadre is None or course is None:
         return False
-    day = day or today()
-    plans = list(db.session.scalars(
-        select(Plan).join(Assignment).join(assignment_courses, assignment_courses.c.assignment_id == Assignment.id)
-        .where(assignment_courses.c.course_id == course.id).distinct()
-    ))
-    member_of = plans_of(cadre, plans, day)
-    if not member_of:
-        return False
-    exempt = set(db.session.scalars(select(Exemption.assignment_id).where(Exemption.cadre_id == cadre.id)))
-    return any(
-        a.plan_id in member_of and a.id not in exempt and any(c.id == course.id for c in a.courses)
-        for p in plans for a in p.assignments
-    )
+    return course.id in assigned_course_ids(cadre, day)
 
 
 # -- lists for admins --------------------------------------------------------------------------------

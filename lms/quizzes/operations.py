@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.core import db as core_db
 from lms.core.db import db
@@ -456,7 +456,7 @@ def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None =
         submit_attempt(attempt, now)
         raise AttemptClosed(_("Đã hết giờ làm bài: câu trả lời gửi sau giờ không được lưu, bài đã được nộp tự động."),
                             attempt)
-    answer = db.session.scalar(select(AttemptAnswer).where(
+    answer = db.session.scalar(select(AttemptAnswer).options(joinedload(AttemptAnswer.question)).where(
         AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == position))
     if answer is None:
         raise ValidationError({"position": _("Không có câu hỏi này trong bài làm.")})
@@ -553,6 +553,11 @@ def quiz_result(quiz: Quiz, cadre_id: int) -> QuizResult:
     fractions = list(db.session.scalars(select(Attempt.fraction).where(
         Attempt.quiz_id == quiz.id, Attempt.cadre_id == cadre_id, Attempt.state == GRADED
     ).order_by(Attempt.number)))
+    return result_of(quiz, fractions)
+
+
+def result_of(quiz: Quiz, fractions: list[float]) -> QuizResult:
+    """The grade from the fractions of the graded attempts, in the order they were made."""
     if not fractions:
         return QuizResult(None, False, 0)
     if quiz.grading_method == "last":

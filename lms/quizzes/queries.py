@@ -6,6 +6,7 @@ template the stored ``data`` of a question (with its fractions and feedback) bef
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from dataclasses import dataclass, field
@@ -14,7 +15,7 @@ from typing import Any
 import nh3
 from markupsafe import Markup, escape
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.core import db as core_db
 from lms.core.db import db
@@ -23,15 +24,17 @@ from lms.courses.models import Course, CourseVersion, Module
 from lms.quizzes.models import (
     FINISHED_STATES, GRADED, IN_PROGRESS, NEEDS_GRADING, Attempt, AttemptAnswer, Question, QuestionCategory, Quiz,
 )
-from lms.quizzes.operations import prefix_for, quiz_result, visible_policies
+from lms.quizzes.operations import prefix_for, quiz_result, result_of, visible_policies  # noqa: F401 (views read quiz_result here)
 from lms.quizzes.types import question_type
 
 DISCRIMINATION_MIN_ATTEMPTS = 5
 FACILITY_LOW, FACILITY_HIGH, DISCRIMINATION_LOW = 0.2, 0.95, 0.2
 
 
+@functools.lru_cache(maxsize=8192)
 def question_html(text: str, text_format: str = "moodle") -> Markup:
-    """A question's (or option's, or feedback's) text as safe HTML in its format."""
+    """A question's (or option's, or feedback's) text as safe HTML in its format (a pure function of both,
+    remembered per process: an attempt page shows the same questions to every taker)."""
     text = text or ""
     if text_format == "markdown":
         return Markup(render(text))
@@ -83,16 +86,17 @@ class QuizBlock:
 
 
 def quiz_block(module: Module, cadre, now: dt.datetime | None = None) -> QuizBlock | None:
-    """The module's quiz with the cadre's attempts (3 queries), or None when the module has no quiz."""
+    """The module's quiz with the cadre's attempts (2 queries), or None when the module has no quiz."""
     now = now or core_db.utcnow()
-    quiz = db.session.scalar(select(Quiz).options(selectinload(Quiz.slots)).where(Quiz.module_id == module.id))
+    quiz = db.session.scalars(select(Quiz).options(joinedload(Quiz.slots)).where(Quiz.module_id == module.id)).unique().first()
     if quiz is None:
         return None
     attempts = list(db.session.scalars(select(Attempt).where(
         Attempt.quiz_id == quiz.id, Attempt.cadre_id == cadre.id).order_by(Attempt.number)))
     open_attempt = next((a for a in reversed(attempts) if a.state == IN_PROGRESS), None)
     questions = sum(s.count if s.question_id is None else 1 for s in quiz.slots)
-    return QuizBlock(quiz, questions, attempts, open_attempt, quiz_result(quiz, cadre.id), len(attempts), now)
+    result = result_of(quiz, [a.fraction for a in attempts if a.state == GRADED])  # as quiz_result() reads them
+    return QuizBlock(quiz, questions, attempts, open_attempt, result, len(attempts), now)
 
 
 # -- an attempt's pages ---------------------------------------------------------------------------
@@ -146,7 +150,7 @@ class AttemptPages:
 def _answers(attempt: Attempt) -> list[AttemptAnswer]:
     return list(db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id).order_by(AttemptAnswer.position)
-        .options(selectinload(AttemptAnswer.question))
+        .options(joinedload(AttemptAnswer.question))
     ))
 
 
@@ -163,7 +167,7 @@ def _items(attempt: Attempt) -> list[Item]:
 
 
 def attempt_pages(attempt: Attempt, page: int = 1) -> AttemptPages:
-    """The questions of an open attempt for one page, with only what the types' ``view()`` gives (2 queries)."""
+    """The questions of an open attempt for one page, with only what the types' ``view()`` gives (1 query)."""
     items = _items(attempt)
     per_page = max(1, attempt.quiz.questions_per_page or len(items) or 1)
     pages = max(1, math.ceil(len(items) / per_page))

@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from lms.core import db as core_db
 from lms.core.db import db
@@ -25,7 +26,7 @@ from lms.core.forms import ActionForm
 from lms.core.i18n import _, format_number
 from lms.core.policy import require
 from lms.courses import operations as course_operations
-from lms.courses.models import Course
+from lms.courses.models import Course, CourseVersion, Module
 from lms.quizzes import operations, queries
 from lms.quizzes.formats import detect_format, export_gift
 from lms.quizzes.forms import GradeForm, ImportConfirmForm, ImportForm, QuizSettingsForm
@@ -98,7 +99,11 @@ def _learner_module_url(quiz: Quiz) -> str:
 
 
 def _attempt_for_learner(attempt_id: int) -> Attempt:
-    attempt = _get(Attempt, attempt_id)
+    # The policy and the page read the attempt's quiz, module, version and course: one statement.
+    attempt = db.session.get(Attempt, attempt_id, options=[
+        joinedload(Attempt.quiz).joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)])
+    if attempt is None:
+        abort(404)
     require("quizzes.attempt", attempt)
     return attempt
 
