@@ -67,6 +67,9 @@ def register_commands(app: Flask) -> None:
     from lms.plans.commands import reminders_group
 
     app.cli.add_command(reminders_group)
+    from lms.reports.commands import reports_group
+
+    app.cli.add_command(reports_group)
     from lms.demo import demo_command  # noqa: E402
 
     app.cli.add_command(demo_command)

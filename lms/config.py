@@ -36,3 +36,11 @@ LOGIN_LOCK_MINUTES = 15
 ENABLED_PLUGINS = None
 
 PAGE_SIZE = 50
+
+# Report snapshots (lms/reports/snapshots.py): a report figure that took at least
+# REPORT_SNAPSHOT_MIN_SECONDS to compute is kept in the database and served for up to
+# REPORT_SNAPSHOT_MAX_AGE seconds (the page says when it was computed and offers "recompute now");
+# `lms reports refresh` (cron) recomputes the standard ones ahead of time. None disables snapshots.
+# A province computes every report in well under a second, so it always sees live figures.
+REPORT_SNAPSHOT_MIN_SECONDS = 1.0
+REPORT_SNAPSHOT_MAX_AGE = 30 * 60

@@ -78,6 +78,7 @@ def app(database_url, tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "lms.test",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast for tests; production uses scrypt
+        "REPORT_SNAPSHOT_MIN_SECONDS": None,  # live figures always; tests/reports/test_snapshots.py turns them on
     })
     app.instance_path = str(tmp_path_factory.mktemp("instance"))
     app.test_client_class = IsolatedClient
@@ -89,6 +90,16 @@ def app(database_url, tmp_path_factory):
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Per-process caches start empty in every test: the rolled-back data of earlier tests is gone."""
+    from lms.core.cache import clear_all
+
+    clear_all()
+    yield
+    clear_all()
 
 
 @pytest.fixture()
@@ -236,7 +247,7 @@ def fresh_app(directory: Path, *, postgres: bool | None = None):
         url, drop = "sqlite:///" + str(directory / "lms.sqlite3"), None
     app = create_app({
         "TESTING": True, "SECRET_KEY": "test-only-" + secrets.token_hex(8), "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "WTF_CSRF_ENABLED": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "REPORT_SNAPSHOT_MIN_SECONDS": None,
     })
     app.instance_path = str(directory / "instance")
     app.test_client_class = IsolatedClient

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, db, utcnow
@@ -42,6 +42,11 @@ class Track(db.Model):
 
 class Unit(db.Model):
     __tablename__ = "units"
+    __table_args__ = (
+        # Subtree filters are `path LIKE '/1/2/%'`: under a collation other than "C" (C.UTF-8 included),
+        # PostgreSQL serves them only from a text_pattern_ops index. SQLite gets a plain one.
+        Index("ix_units_path_pattern", "path", postgresql_ops={"path": "text_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)

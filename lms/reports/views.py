@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.core.db import db
@@ -75,14 +75,21 @@ def _export_or_page(tables, stem: str, page):
     return export_response(table, fmt, stem)
 
 
-@bp.route("/overview")
+def _recomputed():
+    """After "compute again now" (a POST to the page's own URL): back to the page, which shows the new figures."""
+    return redirect(request.full_path if request.query_string else request.path, code=303)
+
+
+@bp.route("/overview", methods=["GET", "POST"])
 @login_required
 def overview():
     require("reports.overview")
     errors: list[str] = []
     as_of = _date_arg("as_of", queries.today(), errors)
     term = _period(errors)
-    data = queries.overview(current_user, as_of=as_of, term=term)
+    data = queries.overview(current_user, as_of=as_of, term=term, refresh=request.method == "POST")
+    if request.method == "POST":
+        return _recomputed()
     tables = overview_tables(data)
     args = {"as_of": format_date(as_of), "from": format_date(term[0]), "to": format_date(term[1])}
     return _export_or_page(tables, f"tong-quan-{as_of.isoformat()}", lambda: render_template(
@@ -98,7 +105,7 @@ def _filters(errors: list[str]) -> queries.Filters:
     return queries.Filters(start, end, track, course)
 
 
-@bp.route("/units/<int:unit_id>")
+@bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @login_required
 def unit(unit_id: int):
     unit = db.session.get(Unit, unit_id)
@@ -107,7 +114,9 @@ def unit(unit_id: int):
     require("reports.unit", unit)
     errors: list[str] = []
     filters = _filters(errors)
-    data = queries.roll_up(current_user, unit, filters)
+    data = queries.roll_up(current_user, unit, filters, refresh=request.method == "POST")
+    if request.method == "POST":
+        return _recomputed()
     args = filters.args()
     tables = rollup_tables(data, args)
     return _export_or_page(tables, f"bao-cao-{unit.code.lower()}", lambda: render_template(

@@ -52,6 +52,7 @@ class LiveServer:
             "DATABASE_URL": self.database_url,
             "LMS_SECRET_KEY": secrets.token_hex(16),
             "LMS_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "LMS_REPORT_SNAPSHOT_MIN_SECONDS": "null",
         }
         self.env.pop("FLASK_DEBUG", None)
         self.port = _free_port()
