@@ -442,6 +442,9 @@ def finish_if_overdue(attempt: Attempt, now: dt.datetime | None = None) -> bool:
     return False
 
 
+_ATTEMPT_COLUMNS = [c.key for c in Attempt.__table__.columns]
+
+
 def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None = None) -> AttemptAnswer:
     """Store the response to one question from submitted form fields (``q<position>-…``).
 
@@ -449,7 +452,10 @@ def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None =
     then submitted, with the answers saved before the deadline).
     """
     now = now or core_db.utcnow()
-    db.session.refresh(attempt, with_for_update=True)  # wait for a submission under way, then see it
+    # Wait for a submission under way, then see it: lock the row and re-read its own columns only (the
+    # attempt may have been loaded with its quiz, module and course joined, and PostgreSQL refuses FOR
+    # UPDATE on the nullable side of an outer join).
+    db.session.refresh(attempt, attribute_names=_ATTEMPT_COLUMNS, with_for_update=True)
     if attempt.state != IN_PROGRESS:
         raise AttemptClosed(_("Bài làm đã nộp; câu trả lời không được lưu thêm."), attempt)
     if attempt.is_overdue(now):
