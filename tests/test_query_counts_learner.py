@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import insert, select, update
 
 from lms.cadres.operations import transfer
 from lms.core.cache import CacheStamp, new_token
@@ -17,30 +16,14 @@ from lms.courses import queries as course_queries
 from lms.plans import operations as plan_ops
 from lms.plans import queries as plan_queries
 from lms.plans.models import Assignment, assignment_courses
+from tests.certificates.test_register import finish
 from tests.conftest import html_text
 from tests.quizzes.test_engine_support import build_course
+from tests.reports.conftest import count_queries
 
 #: The issue's budget, counted as the benchmark counts (the SQLite driver's BEGIN included).
 LIMIT = 10
 TODAY = dt.date.today()
-
-
-@contextmanager
-def count_statements():
-    """The statements the test's connection runs inside the block, without the tests' savepoints (a request
-    in production runs in its own transaction: its ``BEGIN`` is added by :func:`_page_counts`)."""
-    statements: list[str] = []
-    connection = db.session.connection()
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", before)
 
 
 def _course(trainer, code: str, title: str | None = None, *, is_open: bool = True, modules: int = 1):
@@ -54,13 +37,6 @@ def _course(trainer, code: str, title: str | None = None, *, is_open: bool = Tru
     return course
 
 
-def _complete(cadre, course):
-    enrolment = course_ops.enrol(cadre, course)
-    for module in course_queries.outline(course, cadre).modules:
-        course_ops.complete_module(enrolment, module)
-    return enrolment
-
-
 @pytest.fixture()
 def learner(province):
     """cadre_a with an open quiz attempt, a completed course on a re-training cycle, plans of every kind
@@ -70,7 +46,7 @@ def learner(province):
     quiz = build_course(trainer, extra_module=True)
     course_ops.enrol(cadre, quiz.course)
     cycle = _course(trainer, "CHU-KY", "Khóa học theo chu kỳ")
-    _complete(cadre, cycle)
+    finish(cadre, cycle)
     closed = _course(trainer, "NOI-BO", "Khóa nội bộ", is_open=False)
     chairs = plan_ops.create_plan(plan_ops.PlanData("Chủ tịch công đoàn cơ sở", titles=[_title("chu_tich")]), admin)
     plan_ops.create_assignment(chairs, plan_ops.AssignmentData([cycle], due_days=60, cycle_years=1,
@@ -100,7 +76,7 @@ def _page_counts(client, pages: dict[str, str]) -> dict[str, int]:
     counts = {}
     for name, url in pages.items():
         assert client.get(url).status_code == 200, url  # warms the process's caches
-        with count_statements() as statements:
+        with count_queries() as statements:
             assert client.get(url).status_code == 200, url
         counts[name] = len(statements) + 1  # + the BEGIN of the request's own transaction
     return counts
