@@ -2,7 +2,8 @@
 
 Builds on PostgreSQL a database of its own (``lms_bench_national``, created here and dropped at the
 end unless ``--keep``) at the scale of the Vietnam General Confederation of Labour: 63 provincial
-federations, 127,000 grassroots unions, 1,000,000 cadres (with a transfer history for one in ten),
+federations, 127,000 grassroots unions, 1,000,000 cadres (with a transfer history for one in ten, and one
+period of employment and levels each, which the overview joins),
 10,000,000 training-record entries, 2,000,000 enrolments, 300,000 certificates and 40,000 in-person
 classes with 3,500,000 attendances — all at ``--scale`` (0.01 for a quick trial). Rows are generated
 inside PostgreSQL with ``generate_series``, so the load takes minutes, not hours.
@@ -92,6 +93,11 @@ FROM generate_series(1, :cadres) AS c;
 INSERT INTO memberships (cadre_id, unit_id, start_on, end_on, reason)
 SELECT c, 1 + :provinces + :uppers + 1 + ((c * 37 + 11) % :grassroots), DATE '2012-01-01', DATE '2021-01-01', 'join'
 FROM generate_series(10, :cadres, 10) AS c;
+
+-- one open period of employment and levels per cadre (their current values), from their first membership
+INSERT INTO cadre_facts (cadre_id, start_on, end_on, employment, education_level_id, political_level_id)
+SELECT c.id, m.first_on, NULL, c.employment, c.education_level_id, c.political_level_id
+FROM cadres c JOIN (SELECT cadre_id, min(start_on) AS first_on FROM memberships GROUP BY cadre_id) m ON m.cadre_id = c.id;
 
 INSERT INTO blobs (id, sha256, size, created_at) VALUES (1, repeat('0', 64), 0, now());
 INSERT INTO courses (id, code, owner_id, is_open, certificate_template, created_at)
@@ -217,7 +223,7 @@ def _run(args, url: str, reuse: bool) -> int:
             db.session.commit()
 
         counts = {table: db.session.scalar(text(f"SELECT count(*) FROM {table}")) for table in (
-            "units", "cadres", "memberships", "record_entries", "enrolments", "certificates", "training_classes",
+            "units", "cadres", "memberships", "cadre_facts", "record_entries", "enrolments", "certificates", "training_classes",
             "attendances")}
         print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
 
@@ -250,8 +256,10 @@ def _run(args, url: str, reuse: bool) -> int:
         # 2. served: after `lms reports refresh` (cron), with the production snapshot settings
         from lms.reports.operations import refresh_snapshots
 
-        app.config["REPORT_SNAPSHOT_MIN_SECONDS"] = 1.0
-        app.config["REPORT_SNAPSHOT_MAX_AGE"] = 1800
+        from lms import config as defaults
+
+        app.config["REPORT_SNAPSHOT_MIN_SECONDS"] = defaults.REPORT_SNAPSHOT_MIN_SECONDS
+        app.config["REPORT_SNAPSHOT_MAX_AGE"] = defaults.REPORT_SNAPSHOT_MAX_AGE
         started = time.perf_counter()
         refreshed = refresh_snapshots(depth=1, day=None)
         db.session.commit()

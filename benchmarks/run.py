@@ -144,9 +144,10 @@ def run_demo(url: str, instance: Path, secret: str) -> None:
             say("demo" + line)
 
 
-def give_logins(app, count: int, open_attempt_on: str | None = None) -> list[dict]:
+def give_logins(app, count: int, open_attempt_on: str | None = None, up_to: bool = False) -> list[dict]:
     """Logins for ``count`` more grassroots cadres (in code order), each enrolled on COURSE; with
-    ``open_attempt_on``, each also has an attempt in progress on that module's quiz (its quiz page)."""
+    ``open_attempt_on``, each also has an attempt in progress on that module's quiz (its quiz page).
+    ``up_to``: as many as there are when fewer than ``count`` cadres have no login yet."""
     from sqlalchemy import select
 
     from lms.accounts.models import User
@@ -168,7 +169,7 @@ def give_logins(app, count: int, open_attempt_on: str | None = None) -> list[dic
             .outerjoin(User, User.cadre_id == Cadre.id)
             .where(UnitLevel.code == "grassroots", Unit.track_id.is_not(None), User.id.is_(None))
             .order_by(Cadre.id).limit(count)))
-        if len(cadres) < count:
+        if len(cadres) < count and not up_to:
             raise RuntimeError(f"only {len(cadres)} cadres without a login, {count} needed")
         for number, cadre in enumerate(cadres, start=1):
             username = "hv-" + cadre.code.lower()
@@ -211,6 +212,9 @@ SELECT t.cadre_id + k * {C}, t.title_type_id,
        CASE WHEN t.unit_id IN (SELECT id FROM units WHERE parent_id IS NULL) THEN t.unit_id ELSE t.unit_id + k * {U} END,
        t.start_on, t.end_on
 FROM cadre_titles t, generate_series({first}, {last}) AS k WHERE t.cadre_id <= {C};
+INSERT INTO cadre_facts (cadre_id, start_on, end_on, employment, education_level_id, political_level_id)
+SELECT f.cadre_id + k * {C}, f.start_on, f.end_on, f.employment, f.education_level_id, f.political_level_id
+FROM cadre_facts f, generate_series({first}, {last}) AS k WHERE f.cadre_id <= {C};
 SELECT setval(pg_get_serial_sequence('units', 'id'), (SELECT max(id) FROM units));
 SELECT setval(pg_get_serial_sequence('cadres', 'id'), (SELECT max(id) FROM cadres))
 """
@@ -218,7 +222,7 @@ SELECT setval(pg_get_serial_sequence('cadres', 'id'), (SELECT max(id) FROM cadre
 
 def grow(url: str, first: int, last: int) -> dict[str, int]:
     """Add copies number ``first``..``last`` of the demo's units (all but the federation, which they
-    hang under) and cadres, with their memberships, titles and "create" events; returns row counts.
+    hang under) and cadres, with their memberships, titles, facts and "create" events; returns row counts.
 
     Copies keep the original ids plus a multiple of the demo's largest id, so copy k is
     found again by arithmetic; paths are then filled level by level, as ``create_unit`` does."""
@@ -552,8 +556,7 @@ def main(argv: list[str] | None = None) -> int:
         run_demo(province, instance, secret)
         app = make_app(province, instance)
         learners = give_logins(app, settings["learners"], open_attempt_on=LEARNER_MODULE)
-        province_takers = min(settings["takers"], 2701 - settings["learners"] - 10)
-        takers = give_logins(app, province_takers)
+        takers = give_logins(app, settings["takers"], up_to=True)  # as many as the province has (the rest: step 4)
         say(f"{len(learners)} learner logins (each with a quiz attempt open), {len(takers)} quiz-taker logins")
         dispose(app)
 

@@ -11,7 +11,12 @@ Going through ``lms.orgs.operations`` and ``lms.cadres.operations`` would flush 
 units and cadres are written with bulk INSERTs instead; every derived column is filled exactly as
 those operations fill it (``Unit.path`` and ``search_key``, a "create" ``UnitEvent`` per unit,
 ``Cadre.sort_key`` and ``search_key``, a "join" ``Membership`` per cadre, ``CadreTitle`` rows held
-in the cadre's unit). Logins go through ``lms.accounts.operations.create_user``.
+in the cadre's unit, ``CadreFacts`` periods from the day the cadre joined). Logins go through
+``lms.accounts.operations.create_user``.
+
+The cadres have a history: a few of today's full-time cadres were part-time until a date in
+2016–2020, and the cadres sent to study in 2014–2019 (``lms.records.demo``) held the level below
+until their study ended. Today's figures are the article's; an earlier date counts the earlier values.
 
 Nothing here commits except the schema reset (DDL commits by nature); the command commits once.
 """
@@ -27,11 +32,11 @@ from typing import Callable
 import click
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
-from sqlalchemy import MetaData, func, insert, inspect, select, update
+from sqlalchemy import MetaData, delete, func, insert, inspect, select, update
 
 from lms import demo_data as data
 from lms.accounts.models import ROLE_CADRE, ROLE_FEDERATION_ADMIN, ROLE_TRAINER, ROLE_UNION_ADMIN, User
-from lms.cadres.models import Cadre, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
+from lms.cadres.models import Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
 from lms.core import clock
 from lms.core.db import db
 from lms.core.errors import ValidationError
@@ -83,6 +88,16 @@ class DemoUnit:
     path: str = ""
 
 
+@dataclass
+class DemoFacts:
+    """A period of a cadre's employment and levels, from ``start_on`` until the next period starts."""
+
+    start_on: dt.date
+    employment: str
+    education: str | None
+    political: str | None
+
+
 @dataclass(eq=False)
 class DemoCadre:
     """A cadre as the demo plans it; ``id`` is set once inserted."""
@@ -99,6 +114,27 @@ class DemoCadre:
     education: str | None = None
     political: str | None = None
     id: int = 0
+    history: list[DemoFacts] = field(default_factory=list)
+
+    def periods(self) -> list[DemoFacts]:
+        """The cadre's facts over time, oldest first; one period from joining with today's values by default."""
+        if not self.history:
+            self.history = [DemoFacts(self.joined_on, self.employment, self.education, self.political)]
+        return self.history
+
+    def held_until(self, day: dt.date, **values: str | None) -> None:
+        """Before ``day`` the cadre had ``values`` (of ``employment``, ``education``, ``political``); from
+        ``day`` on, what they have now."""
+        periods = self.periods()
+        if periods[0].start_on < day:
+            covering = max(i for i, p in enumerate(periods) if p.start_on <= day)
+            if periods[covering].start_on < day:
+                periods.insert(covering + 1, DemoFacts(day, periods[covering].employment, periods[covering].education,
+                                                       periods[covering].political))
+        for period in periods:
+            if period.start_on < day:
+                for name, value in values.items():
+                    setattr(period, name, value)
 
 
 @dataclass
@@ -410,6 +446,7 @@ def build_cadres(ctx: DemoContext) -> str:
         cadre.code = f"CB{number:05d}"
 
     _assign_levels(rng, cadres)
+    _plan_employment_history(ctx.rng("employment-history"), cadres)
     _name_login_cadres(ctx, cadres)
     _insert_cadres(ctx, cadres)
     ctx.cadres.extend(cadres)
@@ -463,6 +500,18 @@ def _assign_levels(rng: random.Random, cadres: list[DemoCadre]) -> None:
             c.political = "so_cap"
 
 
+#: How many of today's full-time cadres were part-time before (until a day in 2016–2020).
+FORMERLY_PART_TIME = 5
+
+
+def _plan_employment_history(rng: random.Random, cadres: list[DemoCadre]) -> None:
+    """A few full-time cadres who had joined by 2014 were part-time (alongside another job) until a day
+    in 2016–2020, when union work became their job."""
+    candidates = [c for c in cadres if c.employment == "full_time" and c.joined_on <= dt.date(2014, 12, 31)]
+    for cadre in rng.sample(candidates, min(FORMERLY_PART_TIME, len(candidates))):
+        cadre.held_until(_random_date(rng, dt.date(2016, 7, 1), dt.date(2020, 12, 31)), employment="part_time")
+
+
 def _name_login_cadres(ctx: DemoContext, cadres: list[DemoCadre]) -> None:
     """Give the cadres behind the ``cadre`` and ``cadre2`` logins their memorable names."""
     for (full_name, gender), cadre in zip((data.CADRE_LOGIN_NAME, data.CADRE2_LOGIN_NAME), _login_cadres(ctx, cadres)):
@@ -480,7 +529,7 @@ def _login_cadres(ctx: DemoContext, cadres: list[DemoCadre]) -> tuple[DemoCadre,
 
 
 def _insert_cadres(ctx: DemoContext, cadres: list[DemoCadre]) -> None:
-    """Cadres, then one "join" membership each and their titles in their unit, as create_cadre does."""
+    """Cadres, then one "join" membership each, their titles in their unit and their facts, as create_cadre does."""
     ref = ctx.ref
     rows = [{
         "code": c.code, "full_name": c.full_name, "sort_key": name_sort_key(c.full_name), "search_key": fold(c.full_name),
@@ -500,6 +549,30 @@ def _insert_cadres(ctx: DemoContext, cadres: list[DemoCadre]) -> None:
         {"cadre_id": c.id, "title_type_id": ref.titles[t], "unit_id": c.unit.id, "start_on": c.titles_since, "end_on": None}
         for c in cadres for t in c.titles
     ])
+    insert_facts(ctx, cadres)
+
+
+def insert_facts(ctx: DemoContext, cadres: list[DemoCadre]) -> None:
+    """The ``CadreFacts`` rows of ``cadres`` (one bulk INSERT), each period ending where the next starts."""
+    ref = ctx.ref
+    rows = []
+    for c in cadres:
+        periods = c.periods()
+        for period, following in zip(periods, [*periods[1:], None]):
+            rows.append({
+                "cadre_id": c.id, "start_on": period.start_on, "end_on": following.start_on if following else None,
+                "employment": period.employment,
+                "education_level_id": ref.education[period.education] if period.education else None,
+                "political_level_id": ref.political[period.political] if period.political else None,
+            })
+    db.session.execute(insert(CadreFacts), rows)
+
+
+def replace_facts(ctx: DemoContext, cadres: list[DemoCadre]) -> None:
+    """Write again the ``CadreFacts`` rows of cadres whose history a later step completed."""
+    if cadres:
+        db.session.execute(delete(CadreFacts).where(CadreFacts.cadre_id.in_([c.id for c in cadres])))
+        insert_facts(ctx, cadres)
 
 
 # -- step: the logins -------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import datetime as dt
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from lms.core.clock import local_today
 from lms.core.forms import BaseForm, choices
 from lms.core.i18n import _l
 
@@ -23,11 +24,17 @@ class CadreForm(BaseForm):
     term = StringField(_l("Nhiệm kỳ"), validators=[Optional(), Length(max=20)])
     email = StringField(_l("Thư điện tử"), validators=[Optional(), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
-    effective_on = DateField(_l("Ngày có hiệu lực (khi chuyển đơn vị, đổi chức danh)"), default=dt.date.today,
-                             validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))])
+    effective_on = DateField(_l("Ngày có hiệu lực (khi chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ)"),
+                             default=local_today, validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))])
 
     def validate_birth_date(self, field):
         if field.data and not (dt.date(1930, 1, 1) <= field.data <= dt.date.today()):
             from wtforms.validators import ValidationError
 
             raise ValidationError(_l("Ngày sinh không hợp lệ."))
+
+    def validate_effective_on(self, field):
+        if field.data and field.data > local_today():
+            from wtforms.validators import ValidationError
+
+            raise ValidationError(_l("Ngày có hiệu lực không được sau hôm nay."))

@@ -1,8 +1,10 @@
-"""Cadres and their dated memberships and titles.
+"""Cadres and their dated memberships, titles and facts (employment, education and political levels).
 
 A cadre's current unit is kept on ``Cadre.unit_id`` for fast lists and reports; ``Membership``
-rows are the history (a transfer closes one and opens the next). Nothing here is ever deleted
-by a reorganisation, so a cadre's history and training record survive it.
+rows are the history (a transfer closes one and opens the next). In the same way ``Cadre.employment``,
+``education_level_id`` and ``political_level_id`` are the current values and ``CadreFacts`` rows their
+history, which the reports read "as of" a date. Nothing here is ever deleted by a reorganisation,
+so a cadre's history and training record survive it.
 """
 from __future__ import annotations
 
@@ -129,3 +131,31 @@ class CadreTitle(db.Model):
     cadre: Mapped[Cadre] = relationship()
     title_type: Mapped[TitleType] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship()
+
+
+class CadreFacts(db.Model):
+    """What a cadre was from ``start_on`` until ``end_on`` (open-ended while current): full-time or
+    part-time, and their professional education and political-theory levels.
+
+    Kept like ``Membership``: a change closes the open row on its effective date and opens the next, so
+    the rows of a cadre never overlap and the one covering a day ``d`` has ``start_on <= d`` and
+    ``end_on`` empty or later than ``d``. ``Cadre`` keeps the current values.
+    """
+
+    __tablename__ = "cadre_facts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+    employment: Mapped[str] = mapped_column(String(20), default="part_time")
+    education_level_id: Mapped[int | None] = mapped_column(ForeignKey("education_levels.id"))
+    political_level_id: Mapped[int | None] = mapped_column(ForeignKey("political_levels.id"))
+
+    cadre: Mapped[Cadre] = relationship()
+    education_level: Mapped[EducationLevel | None] = relationship()
+    political_level: Mapped[PoliticalLevel | None] = relationship()
+
+    def values(self) -> tuple[str, int | None, int | None]:
+        """(employment, education_level_id, political_level_id), to compare with the cadre's current values."""
+        return (self.employment, self.education_level_id, self.political_level_id)

@@ -1,12 +1,16 @@
-"""Writes on cadres: create, update, transfer between units, titles. Callers commit."""
+"""Writes on cadres: create, update, transfer between units, titles, dated facts. Callers commit.
+
+A change that the effective date makes impossible (a transfer or a change of employment or levels
+dated before the period it would close) is refused before anything is changed.
+"""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from lms.cadres.models import Cadre, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
+from lms.cadres.models import Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -49,6 +53,7 @@ def create_cadre(data: CadreData, effective_on: dt.date) -> Cadre:
     db.session.add(cadre)
     db.session.flush()
     db.session.add(Membership(cadre_id=cadre.id, unit_id=data.unit.id, start_on=effective_on, reason="join"))
+    db.session.add(CadreFacts(cadre_id=cadre.id, start_on=effective_on, end_on=None, **_facts_dict(_facts_of(data))))
     sync_titles(cadre, data.titles, data.title_since or effective_on)
     db.session.flush()
     return cadre
@@ -68,10 +73,22 @@ def _apply(cadre: Cadre, data: CadreData) -> None:
 
 
 def update_cadre(cadre: Cadre, data: CadreData, effective_on: dt.date) -> bool:
-    """Apply ``data``; a different unit is a transfer. Returns whether anything changed."""
+    """Apply ``data``; a different unit is a transfer, a different employment or level a new
+    ``CadreFacts`` period, both from ``effective_on``. Returns whether anything changed.
+
+    A transfer or a change of facts dated before the period it would close is refused
+    (``ValidationError`` on ``effective_on``) before anything is changed.
+    """
+    facts_before, facts_after = _facts_of_cadre(cadre), _facts_of(data)
+    if data.unit.id != cadre.unit_id:
+        _check_transfer(cadre, data.unit, effective_on)
+    if facts_after != facts_before:
+        check_facts_date(cadre, effective_on)
     before = _snapshot(cadre)
     _apply(cadre, data)
     changed = _snapshot(cadre) != before
+    if facts_after != facts_before:
+        change_facts(cadre, facts_before, facts_after, effective_on)
     if data.unit.id != cadre.unit_id:
         transfer(cadre, data.unit, effective_on)
         changed = True
@@ -88,8 +105,8 @@ def _snapshot(c: Cadre) -> tuple:
     )
 
 
-def transfer(cadre: Cadre, unit: Unit, effective_on: dt.date) -> None:
-    """Close the current membership and open one in ``unit`` from ``effective_on``."""
+def _check_transfer(cadre: Cadre, unit: Unit, effective_on: dt.date) -> list[Membership]:
+    """The memberships a transfer to ``unit`` on ``effective_on`` closes; refuses an impossible transfer."""
     _check_unit(unit)
     if cadre.unit_id == unit.id:
         raise ValidationError({"unit": str(_l("Cán bộ đang ở đơn vị này."))})
@@ -99,6 +116,12 @@ def transfer(cadre: Cadre, unit: Unit, effective_on: dt.date) -> None:
     for membership in current:
         if effective_on < membership.start_on:
             raise ValidationError({"effective_on": str(_l("Ngày chuyển không được trước ngày vào đơn vị hiện tại (%(d)s).", d=membership.start_on.strftime("%d/%m/%Y")))})
+    return list(current)
+
+
+def transfer(cadre: Cadre, unit: Unit, effective_on: dt.date) -> None:
+    """Close the current membership and open one in ``unit`` from ``effective_on``."""
+    for membership in _check_transfer(cadre, unit, effective_on):
         membership.end_on = effective_on
     # Titles are held in a unit; they end with the move.
     for title in db.session.scalars(select(CadreTitle).where(CadreTitle.cadre_id == cadre.id, CadreTitle.end_on.is_(None))):
@@ -122,3 +145,68 @@ def sync_titles(cadre: Cadre, titles: list[TitleType], since: dt.date) -> bool:
         if title_type.id not in have:
             db.session.add(CadreTitle(cadre_id=cadre.id, title_type_id=title_type.id, unit_id=cadre.unit_id, start_on=since))
     return wanted != have
+
+
+# -- dated facts: employment, education and political levels -----------------------------------------
+
+Facts = tuple[str, int | None, int | None]  # (employment, education_level_id, political_level_id)
+
+
+def _facts_of(data: CadreData) -> Facts:
+    return (data.employment, getattr(data.education_level, "id", None), getattr(data.political_level, "id", None))
+
+
+def _facts_of_cadre(cadre: Cadre) -> Facts:
+    return (cadre.employment, getattr(cadre.education_level, "id", None), getattr(cadre.political_level, "id", None))
+
+
+def _facts_dict(facts: Facts) -> dict:
+    employment, education_level_id, political_level_id = facts
+    return {"employment": employment, "education_level_id": education_level_id, "political_level_id": political_level_id}
+
+
+def facts_since(cadre_id: int) -> dt.date | None:
+    """The earliest day from which a change of the cadre's facts may take effect (None: no history).
+
+    That is the start of the open period, or the end of the last closed one when none is open.
+    """
+    rows = db.session.execute(
+        select(CadreFacts.start_on, CadreFacts.end_on).where(CadreFacts.cadre_id == cadre_id)
+    ).all()
+    return max((end or start for start, end in rows), default=None)
+
+
+def check_facts_date(cadre: Cadre, effective_on: dt.date) -> None:
+    """Refuse a change of employment or levels effective before the period it would close."""
+    since = facts_since(cadre.id)
+    if since is not None and effective_on < since:
+        raise ValidationError({"effective_on": str(_l(
+            "Ngày có hiệu lực %(d)s trước ngày bắt đầu của chế độ công tác và trình độ đang ghi nhận (%(since)s). "
+            "Hãy chọn từ ngày %(since)s trở đi.",
+            d=effective_on.strftime("%d/%m/%Y"), since=since.strftime("%d/%m/%Y"),
+        ))})
+
+
+def change_facts(cadre: Cadre, before: Facts, after: Facts, effective_on: dt.date) -> None:
+    """Close the open facts period on ``effective_on`` and open one with ``after`` (the caller has
+    checked the date with :func:`check_facts_date`).
+
+    A change effective on the day the open period started corrects that period in place. A cadre
+    without any history (data loaded before the history existed) first gets a period with ``before``
+    from their first membership, so that earlier dates keep the values they had.
+    """
+    rows = db.session.scalars(select(CadreFacts).where(CadreFacts.cadre_id == cadre.id)).all()
+    current = next((row for row in rows if row.end_on is None), None)
+    if current is not None and current.start_on >= effective_on:
+        for name, value in _facts_dict(after).items():
+            setattr(current, name, value)
+        db.session.flush()
+        return
+    if current is not None:
+        current.end_on = effective_on
+    elif not rows:
+        first = db.session.scalar(select(func.min(Membership.start_on)).where(Membership.cadre_id == cadre.id))
+        if first is not None and first < effective_on:
+            db.session.add(CadreFacts(cadre_id=cadre.id, start_on=first, end_on=effective_on, **_facts_dict(before)))
+    db.session.add(CadreFacts(cadre_id=cadre.id, start_on=effective_on, end_on=None, **_facts_dict(after)))
+    db.session.flush()

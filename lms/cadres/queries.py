@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.cadres.models import Cadre, CadreTitle, Membership
+from lms.cadres.models import Cadre, CadreFacts, CadreTitle, Membership
 from lms.core.db import db
 from lms.core.text import fold
 from lms.orgs.models import Unit
@@ -61,6 +61,7 @@ def list_cadres(user, q: str = "", unit: Unit | None = None, page: int = 1, per_
 
 
 def cadre_detail(cadre: Cadre) -> dict:
+    """The cadre's memberships, titles and dated facts (employment and levels), newest first: three queries."""
     memberships = db.session.scalars(
         select(Membership).options(joinedload(Membership.unit)).where(Membership.cadre_id == cadre.id)
         .order_by(Membership.start_on.desc(), Membership.id.desc())
@@ -69,7 +70,11 @@ def cadre_detail(cadre: Cadre) -> dict:
         select(CadreTitle).options(joinedload(CadreTitle.unit)).where(CadreTitle.cadre_id == cadre.id)
         .order_by(CadreTitle.end_on.is_not(None), CadreTitle.start_on.desc())
     ).all()
-    return {"memberships": memberships, "titles": titles}
+    facts = db.session.scalars(
+        select(CadreFacts).options(joinedload(CadreFacts.education_level), joinedload(CadreFacts.political_level))
+        .where(CadreFacts.cadre_id == cadre.id).order_by(CadreFacts.start_on.desc(), CadreFacts.id.desc())
+    ).all()
+    return {"memberships": memberships, "titles": titles, "facts": facts}
 
 
 def cadre_with_relations(cadre_id: int) -> Cadre | None:

@@ -8,9 +8,10 @@ Like the rest of the demo it uses bulk INSERTs (one per table) and fills every c
 :mod:`lms.records.operations` would: one ``Attendance`` and one ``RecordEntry`` of kind "class" per
 attendee (title, organiser's name as provider, dates, hours, result, topic as note), and
 ``RecordEntry`` rows of kind "external" for the cadres sent to study (without evidence files: the
-demo has no scanned diplomas). Attendees are drawn from the organiser's subtree, preferring cadres
-who had already joined their unit by the class; the ``cadre`` and ``cadre2`` logins attend at
-least two classes each, so their records are not empty.
+demo has no scanned diplomas). Those cadres held the level below until their study ended: their
+``CadreFacts`` history is written again with that period. Attendees are drawn from the organiser's
+subtree, preferring cadres who had already joined their unit by the class; the ``cadre`` and
+``cadre2`` logins attend at least two classes each, so their records are not empty.
 """
 from __future__ import annotations
 
@@ -53,6 +54,12 @@ SENT_TO_STUDY = (
     ("political_intermediate", 8, "Trung cấp lý luận chính trị – hành chính", "Trường Chính trị tỉnh Bắc Kạn", 1,
      "trung_cap"),
 )
+#: The level a cadre held before the study ended, by the level it gave: (field, choices drawn from).
+LEVEL_BEFORE = {
+    "postgraduate": ("education", ("university",)),
+    "cao_cap": ("political", ("trung_cap",)),
+    "trung_cap": ("political", ("so_cap", None)),
+}
 MASTERS_FIELDS = ("Quản trị nhân lực", "Quản lý kinh tế", "Luật kinh tế", "Quản trị kinh doanh")
 
 
@@ -138,6 +145,7 @@ def build_classes(ctx: DemoContext) -> str:
                 "note": row["topic"], "created_by_id": row["created_by_id"],
             })
     entry_rows += _sent_to_study(ctx, rng)
+    _levels_before_study(ctx, entry_rows)
     db.session.execute(insert(Attendance), attendance_rows)
     db.session.execute(insert(RecordEntry), entry_rows)
     sent = sum(count for _, count, *_ in SENT_TO_STUDY)
@@ -188,3 +196,23 @@ def _sent_to_study(ctx: DemoContext, rng: random.Random) -> list[dict]:
                 "created_by_id": admin_id,
             })
     return rows
+
+
+def _levels_before_study(ctx: DemoContext, entry_rows: list[dict]) -> None:
+    """The cadres sent to study obtained their level when the study ended: before, they held the one below
+    (a bachelor's before a master's, intermediate before advanced political theory, elementary or none
+    before intermediate). Drawn from a generator of its own, so the rest of the step is unchanged."""
+    from lms.demo import replace_facts
+
+    rng = ctx.rng("levels-before-study")
+    level_of = {kind: level for kind, _count, _title, _provider, _years, level in SENT_TO_STUDY}
+    by_id = {c.id: c for c in ctx.cadres}
+    changed = []
+    for row in entry_rows:
+        if row["kind"] != KIND_EXTERNAL:
+            continue
+        cadre = by_id[row["cadre_id"]]
+        field, choices = LEVEL_BEFORE[level_of[row["study_kind"]]]
+        cadre.held_until(row["end_on"], **{field: rng.choice(choices)})
+        changed.append(cadre)
+    replace_facts(ctx, changed)

@@ -11,8 +11,9 @@ not depend on how many units or cadres there are (tests/reports/test_query_count
 * the scope as it was on ``d`` is rebuilt from the ``move`` rows of ``UnitEvent`` dated after ``d``
   (:func:`scope_as_of`): units whose current ancestors never moved since ``d`` are matched by their
   current path; the few under a unit that moved are placed by walking their parents as of ``d``.
-* a cadre's employment and education/political levels have no dated history in the model: the
-  overview as of a past date uses their current values.
+* a cadre's employment and education/political levels are those of their ``CadreFacts`` row covering
+  ``d`` (the same rule as memberships); a cadre without such a row (data loaded without history) counts
+  with their current values on ``Cadre``.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from flask import current_app
 from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, true, union
 from sqlalchemy.orm import joinedload
 
-from lms.cadres.models import Cadre, EducationLevel, Membership, PoliticalLevel
+from lms.cadres.models import Cadre, CadreFacts, EducationLevel, Membership, PoliticalLevel
 from lms.certificates.models import REVOKED, Certificate
 from lms.core.db import db
 from lms.courses.models import Course, Enrolment
@@ -143,6 +144,10 @@ def _member_on(day: dt.date):
     return and_(Membership.start_on <= day, or_(Membership.end_on.is_(None), Membership.end_on > day))
 
 
+def _facts_on(day: dt.date):
+    return and_(CadreFacts.start_on <= day, or_(CadreFacts.end_on.is_(None), CadreFacts.end_on > day))
+
+
 # -- the overview ------------------------------------------------------------------------------------
 
 def overview(user, as_of: dt.date | None = None, term: tuple[dt.date, dt.date] | None = None, *,
@@ -188,7 +193,7 @@ def overview(user, as_of: dt.date | None = None, term: tuple[dt.date, dt.date] |
 
 def _overview_counts(user, day: dt.date, term_start: dt.date, term_end: dt.date, whole_tree: bool) -> dict:
     """The overview's counts (JSON-able, for a snapshot): the scope (0–3 queries), units per level, the
-    cadres grouped by employment, gender, education and political level (one GROUP BY), classes and
+    cadres grouped by employment, gender, education and political level on ``day`` (one GROUP BY), classes and
     attendances in the term, and the cadres sent to study in the term."""
     in_scope = scope_as_of(user, day)
     level_rows = db.session.execute(
@@ -202,10 +207,17 @@ def _overview_counts(user, day: dt.date, term_start: dt.date, term_end: dt.date,
     member = exists().where(Membership.cadre_id == Cadre.id, _member_on(day))
     if not whole_tree:
         member = member.where(Unit.id == Membership.unit_id, in_scope)
+    # the facts row covering the day, else (no history) the cadre's current values
+    covered = CadreFacts.id.is_not(None)
+    employment = case((covered, CadreFacts.employment), else_=Cadre.employment)
+    education = case((covered, CadreFacts.education_level_id), else_=Cadre.education_level_id)
+    political = case((covered, CadreFacts.political_level_id), else_=Cadre.political_level_id)
     groups = db.session.execute(
-        select(Cadre.employment, Cadre.gender, Cadre.education_level_id, Cadre.political_level_id, func.count())
+        select(employment, Cadre.gender, education, political, func.count())
+        .select_from(Cadre)
+        .outerjoin(CadreFacts, and_(CadreFacts.cadre_id == Cadre.id, _facts_on(day)))
         .where(member)
-        .group_by(Cadre.employment, Cadre.gender, Cadre.education_level_id, Cadre.political_level_id)
+        .group_by(employment, Cadre.gender, education, political)
     ).all()
 
     classes = select(TrainingClass.id).where(TrainingClass.end_on >= term_start, TrainingClass.end_on <= term_end)

@@ -449,6 +449,7 @@ def test_concurrent_issues_never_share_a_number(app, database_url):
                 conn.execute(sa.text("DELETE FROM settings"))
                 conn.execute(sa.text("DELETE FROM memberships WHERE cadre_id = :c"), {"c": ids["cadre"]})
                 conn.execute(sa.text("DELETE FROM cadre_titles WHERE cadre_id = :c"), {"c": ids["cadre"]})
+                conn.execute(sa.text("DELETE FROM cadre_facts WHERE cadre_id = :c"), {"c": ids["cadre"]})
                 conn.execute(sa.text("DELETE FROM cadres WHERE id = :c"), {"c": ids["cadre"]})
                 conn.execute(sa.text("DELETE FROM unit_events WHERE unit_id = :u"), {"u": ids["unit"]})
                 conn.execute(sa.text("DELETE FROM units WHERE id = :u"), {"u": ids["unit"]})
