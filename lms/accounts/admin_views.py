@@ -1,7 +1,7 @@
 """Account administration: federation admins manage every login, union admins the cadre logins of their subtree."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
@@ -63,9 +63,7 @@ def index():
 @bp.route("/<int:user_id>/unlock", methods=["POST"])
 @login_required
 def unlock(user_id: int):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     require("users.manage", user)
     if ActionForm().validate_on_submit():
         user.failed_logins = 0

@@ -15,8 +15,8 @@ import math
 import secrets
 from dataclasses import dataclass
 from string import Formatter
+from contextlib import suppress
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import select, update
@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.cadres.models import Cadre, CadreTitle, TitleType
 from lms.certificates.models import REPLACED, REVOKED, VALID, Certificate, RegisterCounter
 from lms.core import plugins
+from lms.core import clock
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
 from lms.core.i18n import _
@@ -48,17 +49,13 @@ class CertificateError(ValidationError):
 
 # -- dates ---------------------------------------------------------------------------------------
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-
-
 def local_today() -> dt.date:
     """Today in Vietnam, from the platform's clock (tests monkeypatch this to freeze the date of verification pages)."""
-    return utcnow().astimezone(_zone()).date()
+    return clock.local_today()
 
 
 def local_date(moment: dt.datetime | None) -> dt.date | None:
-    return moment.astimezone(_zone()).date() if moment is not None else None
+    return moment.astimezone(clock.zone()).date() if moment is not None else None
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -138,11 +135,8 @@ def _insert_counter_if_missing(issuer_unit_id: int, year: int) -> None:
     exists = db.session.scalar(select(RegisterCounter.id).where(
         RegisterCounter.issuer_unit_id == issuer_unit_id, RegisterCounter.year == year))
     if exists is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(RegisterCounter(**values))
-        except IntegrityError:
-            pass  # another transaction created it first
+        with suppress(IntegrityError), db.session.begin_nested():  # another transaction may create it first
+            db.session.add(RegisterCounter(**values))
 
 
 def take_register_number(issuer_unit_id: int, year: int) -> int:

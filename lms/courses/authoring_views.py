@@ -95,21 +95,14 @@ class MoveForm(BaseForm):
 
 # -- helpers -------------------------------------------------------------------------------------
 
-def _get_or_404(model, object_id: int):
-    obj = db.session.get(model, object_id)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def _course(course_id: int) -> Course:
-    course = _get_or_404(Course, course_id)
+    course = db.get_or_404(Course, course_id)
     require("courses.edit", course)
     return course
 
 
 def _module(module_id: int) -> Module:
-    module = _get_or_404(Module, module_id)
+    module = db.get_or_404(Module, module_id)
     require("courses.edit", module.version.course)
     return module
 
@@ -583,7 +576,7 @@ def preview(course_id: int):
 @login_required
 def asset(version_id: int, filename: str):
     """An asset of a version, for authors and learners alike. Content-addressed, never sniffed or run."""
-    version = _get_or_404(CourseVersion, version_id)
+    version = db.get_or_404(CourseVersion, version_id)
     require("courses.view_version", version)
     item = db.session.scalar(select(Asset).where(Asset.version_id == version.id, Asset.filename == filename))
     if item is None:

@@ -1,7 +1,7 @@
 """Pages of the organisation tree. Views are thin: they check policy, validate forms, call operations."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.core.db import db
@@ -17,9 +17,7 @@ bp = Blueprint("orgs", __name__, url_prefix="/units", template_folder="templates
 
 
 def _unit_or_404(unit_id: int) -> Unit:
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        abort(404)
+    unit = db.get_or_404(Unit, unit_id)
     return unit
 
 

@@ -25,7 +25,6 @@ import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Date, String, and_, cast, exists, func, literal, null, or_, select, union_all
@@ -33,6 +32,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.cadres.models import Cadre, CadreTitle, Membership
 from lms.certificates.models import VALID, Certificate
+from lms.core import clock
 from lms.core.cache import StampedCache
 from lms.core.db import UTCDateTime, db, utcnow
 from lms.core.policy import is_federation_admin
@@ -69,11 +69,11 @@ def now() -> dt.datetime:
 
 def today() -> dt.date:
     """Today in the platform's time zone (Vietnam)."""
-    return now().astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return now().astimezone(clock.zone()).date()
 
 
 def local_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    return moment.astimezone(clock.zone()).date()
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -97,9 +97,7 @@ def create():
 
 
 def _plan_or_404(plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id)
-    if plan is None:
-        abort(404)
+    plan = db.get_or_404(Plan, plan_id)
     require("plans.view", plan)
     return plan
 
@@ -152,9 +150,7 @@ def new_assignment(plan_id: int):
 
 
 def _assignment_or_404(assignment_id: int) -> Assignment:
-    assignment = db.session.get(Assignment, assignment_id)
-    if assignment is None:
-        abort(404)
+    assignment = db.get_or_404(Assignment, assignment_id)
     require("plans.view", assignment.plan)
     return assignment
 
@@ -229,9 +225,7 @@ def outbox():
 @bp.route("/plans/outbox/<int:message_id>/resend", methods=["POST"])
 @login_required
 def resend(message_id: int):
-    message = db.session.get(OutboxMessage, message_id)
-    if message is None:
-        abort(404)
+    message = db.get_or_404(OutboxMessage, message_id)
     require("plans.resend", message)
     if ActionForm().validate_on_submit():
         operations.resend(message)

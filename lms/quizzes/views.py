@@ -86,13 +86,6 @@ def _course_of_quiz(quiz: Quiz) -> Course:
     return quiz.module.version.course
 
 
-def _get(model, ident):
-    obj = db.session.get(model, ident)
-    if obj is None:
-        abort(404)
-    return obj
-
-
 def _learner_module_url(quiz: Quiz) -> str:
     module = quiz.module
     return url_for("learn.module", code=module.version.course.code, key=module.key)
@@ -114,7 +107,7 @@ def _attempt_for_learner(attempt_id: int) -> Attempt:
 @login_required
 def start(quiz_id: int):
     require("courses.learn")
-    quiz = _get(Quiz, quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     cadre = current_user.cadre
     module = quiz.module
     enrolment = course_operations.open_enrolment(cadre, module.version.course)
@@ -236,7 +229,7 @@ def submit(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    attempt = _get(Attempt, attempt_id)
+    attempt = db.get_or_404(Attempt, attempt_id)
     require("quizzes.review", attempt)
     quiz = attempt.quiz
     own = attempt.cadre_id == current_user.cadre_id
@@ -260,13 +253,13 @@ def result(attempt_id: int):
 # -- trainers: the course's question bank and quizzes ---------------------------------------------
 
 def _managed_course(course_id: int) -> Course:
-    course = _get(Course, course_id)
+    course = db.get_or_404(Course, course_id)
     require("quizzes.manage", course)
     return course
 
 
 def _managed_quiz(quiz_id: int) -> Quiz:
-    quiz = _get(Quiz, quiz_id)
+    quiz = db.get_or_404(Quiz, quiz_id)
     require("quizzes.manage", _course_of_quiz(quiz))
     return quiz
 
@@ -403,7 +396,7 @@ def grading(course_id: int):
 @bp.route("/answers/<int:answer_id>/grade", methods=["POST"])
 @login_required
 def grade(answer_id: int):
-    answer = _get(AttemptAnswer, answer_id)
+    answer = db.get_or_404(AttemptAnswer, answer_id)
     course = _course_of_quiz(answer.attempt.quiz)
     require("quizzes.manage", course)
     form = GradeForm(prefix=f"a{answer.id}")

@@ -96,9 +96,7 @@ def _entry_or_404(cadre_id: int, entry_id: int) -> RecordEntry:
 @login_required
 def evidence(cadre_id: int, entry_id: int):
     """The evidence file of an entry: only for those who may see the record, always as a download."""
-    cadre = db.session.get(Cadre, cadre_id)
-    if cadre is None:
-        abort(404)
+    cadre = db.get_or_404(Cadre, cadre_id)
     require("records.view", cadre)
     entry = _entry_or_404(cadre_id, entry_id)
     if entry.evidence_blob_id is None:
@@ -127,9 +125,7 @@ def evidence(cadre_id: int, entry_id: int):
 @bp.route("/records/<int:cadre_id>/external", methods=["GET", "POST"])
 @login_required
 def add_external(cadre_id: int):
-    cadre = db.session.get(Cadre, cadre_id)
-    if cadre is None:
-        abort(404)
+    cadre = db.get_or_404(Cadre, cadre_id)
     require("records.manage", cadre)
     form = ExternalForm()
     if form.validate_on_submit():
@@ -153,9 +149,7 @@ def add_external(cadre_id: int):
 @bp.route("/records/<int:cadre_id>/entries/<int:entry_id>/delete", methods=["POST"])
 @login_required
 def delete_entry(cadre_id: int, entry_id: int):
-    cadre = db.session.get(Cadre, cadre_id)
-    if cadre is None:
-        abort(404)
+    cadre = db.get_or_404(Cadre, cadre_id)
     require("records.manage", cadre)
     entry = _entry_or_404(cadre_id, entry_id)
     if entry.kind != KIND_EXTERNAL:

@@ -20,14 +20,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, true, union
 from sqlalchemy.orm import joinedload
 
 from lms.cadres.models import Cadre, CadreFacts, EducationLevel, Membership, PoliticalLevel
 from lms.certificates.models import REVOKED, Certificate
+from lms.core import clock
 from lms.core.db import db
 from lms.courses.models import Course, Enrolment
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
@@ -40,9 +39,8 @@ DEFAULT_TERM = (dt.date(2014, 1, 1), dt.date(2019, 12, 31))
 
 
 def today() -> dt.date:
-    """Today in the platform's time zone."""
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-    return dt.datetime.now(zone).date()
+    """Today in the platform's time zone, from the platform's clock."""
+    return clock.local_today()
 
 
 @dataclass
@@ -342,8 +340,7 @@ def _child_segment(prefix_length: int):
 
 
 def _local_midnight(day: dt.date) -> dt.datetime:
-    zone = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Ho_Chi_Minh"))
-    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.timezone.utc)
+    return clock.local_moment(day).astimezone(dt.timezone.utc)
 
 
 def _trained_ids(filters: Filters):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
+from contextlib import suppress
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -76,15 +77,13 @@ def cached(key: str, compute: Callable[[], Any], *, force: bool = False) -> tupl
 
 def _store(key: str, value: Any, seconds: float) -> None:
     payload = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    try:
-        with db.session.begin_nested():  # another worker may store the same key at the same moment
-            row = db.session.get(ReportSnapshot, key)
-            if row is None:
-                db.session.add(ReportSnapshot(key=key, computed_at=utcnow(), seconds=seconds, payload=payload))
-            else:
-                row.computed_at, row.seconds, row.payload = utcnow(), seconds, payload
-    except IntegrityError:
-        pass  # the other worker's figures, computed at the same moment, serve as well
+    # Another worker may store the same key at the same moment: its figures serve as well.
+    with suppress(IntegrityError), db.session.begin_nested():
+        row = db.session.get(ReportSnapshot, key)
+        if row is None:
+            db.session.add(ReportSnapshot(key=key, computed_at=utcnow(), seconds=seconds, payload=payload))
+        else:
+            row.computed_at, row.seconds, row.payload = utcnow(), seconds, payload
 
 
 def forget(key: str) -> None:

@@ -108,9 +108,7 @@ def _filters(errors: list[str]) -> queries.Filters:
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])
 @login_required
 def unit(unit_id: int):
-    unit = db.session.get(Unit, unit_id)
-    if unit is None:
-        abort(404)
+    unit = db.get_or_404(Unit, unit_id)
     require("reports.unit", unit)
     errors: list[str] = []
     filters = _filters(errors)
