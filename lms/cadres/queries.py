@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.cadres.models import Cadre, CadreFacts, CadreTitle, Membership
 from lms.core.db import db
-from lms.core.text import fold
+from lms.core.text import search_terms
 from lms.orgs.models import Unit
 from lms.orgs.queries import scope_filter
 
@@ -47,9 +47,7 @@ def list_cadres(user, q: str = "", unit: Unit | None = None, page: int = 1, per_
     where = [scope_filter(user)]
     if unit is not None:
         where.append(Unit.path.startswith(unit.path))
-    key = fold(q)
-    if key:
-        where.append(Cadre.search_key.contains(key))
+    where += search_terms(Cadre.search_key, q)
     base = select(Cadre).join(Unit, Unit.id == Cadre.unit_id).where(*where)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     items = db.session.scalars(

@@ -25,6 +25,13 @@ def fold(value: str | None) -> str:
     return stripped.replace("đ", "d").replace("Đ", "D").lower()
 
 
+def search_terms(column, text: str | None) -> list:
+    """WHERE clauses matching ``text`` against a folded ``search_key`` column: every word of it, in any order,
+    accent- and case-insensitively ("kiem tra tai chinh" finds "Công tác kiểm tra, giám sát và tài chính");
+    ``%`` and ``_`` are literal. No words: no clause."""
+    return [column.contains(word, autoescape=True) for word in fold(text).split()]
+
+
 def split_name(full_name: str) -> tuple[str, str, str]:
     """(family, middle, given) of a Vietnamese full name written family–middle–given."""
     words = nfc(full_name).split(" ")

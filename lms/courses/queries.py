@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lms.core.cache import StampedCache
 from lms.core.db import db
-from lms.core.text import fold
+from lms.core.text import search_terms
 from lms.courses.models import (
     DRAFT, PUBLISHED, Course, CourseVersion, Enrolment, Module, ModuleProgress, module_tracks,
 )
@@ -56,9 +56,7 @@ def catalogue(cadre, q: str = "") -> list[CatalogueItem]:
         select(CourseVersion).where(CourseVersion.status == PUBLISHED)
         .options(joinedload(CourseVersion.course)).order_by(CourseVersion.title)
     )
-    key = fold(q)
-    if key:
-        query = query.where(CourseVersion.search_key.contains(key))
+    query = query.where(*search_terms(CourseVersion.search_key, q))
     versions = db.session.scalars(query).all()
     course_ids = [v.course_id for v in versions]
     enrolments: dict[int, Enrolment] = {}

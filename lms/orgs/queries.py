@@ -8,7 +8,7 @@ from sqlalchemy import func, or_, select
 from lms.cadres.models import Cadre
 from lms.core.db import db
 from lms.core.policy import is_federation_admin
-from lms.core.text import fold
+from lms.core.text import fold, search_terms
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
 
 
@@ -55,8 +55,7 @@ def tree(user, include_inactive: bool = False) -> list[TreeNode]:
 
 
 def search_units(user, text: str, limit: int = 50) -> list[Unit]:
-    key = fold(text)
-    query = select(Unit).where(scope_filter(user), Unit.search_key.contains(key)).order_by(Unit.active_to.is_not(None), Unit.path).limit(limit)
+    query = select(Unit).where(scope_filter(user), *search_terms(Unit.search_key, text)).order_by(Unit.active_to.is_not(None), Unit.path).limit(limit)
     return list(db.session.scalars(query))
 
 

@@ -34,3 +34,13 @@ def test_search_units_without_diacritics(client, auth, province):
     assert search_units(province["users"]["union"], "luong ngoc quyen") == []
     auth.login("admin")
     assert "Công đoàn Công ty May Đức Giang" in html_text(client.get("/units/?q=may duc giang"))
+
+
+def test_search_matches_every_word_in_any_order_and_takes_wildcards_literally(province, make):
+    make.cadre("Nguyễn Văn Minh", unit=province["biz"])
+    make.cadre("Nguyễn Thị Lan", unit=province["biz"])
+    admin = province["users"]["admin"]
+    assert [c.full_name for c in list_cadres(admin, q="minh nguyen").items] == ["Nguyễn Văn Minh"]
+    assert [c.full_name for c in list_cadres(admin, q="  nguyen   van  ").items] == ["Nguyễn Văn Minh"]
+    assert list_cadres(admin, q="nguyen %").items == [] and list_cadres(admin, q="_").items == []
+    assert [u.code for u in search_units(admin, "giang duc")] == ["CS-MAY"]

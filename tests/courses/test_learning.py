@@ -49,6 +49,7 @@ def test_a_course_with_only_other_track_modules_is_not_in_the_catalogue(province
     assert [i.course.code for i in queries.catalogue(province["cadre_a"])] == ["THUONG-LUONG"]
     assert sorted(i.course.code for i in queries.catalogue(province["cadre_b"])) == ["DAN-CHU", "THUONG-LUONG"]
     assert [i.course.code for i in queries.catalogue(province["cadre_b"], "dan chu")] == ["DAN-CHU"]
+    assert [i.course.code for i in queries.catalogue(province["cadre_b"], "co so dan")] == ["DAN-CHU"]  # words, any order
 
 
 def test_completion_counts_exactly_the_tracks_modules(province, course):
