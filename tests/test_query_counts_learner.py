@@ -206,3 +206,44 @@ def test_a_change_made_by_another_process_shows_on_the_next_request(client, auth
     connection.execute(update(CacheStamp.__table__).where(CacheStamp.__table__.c.name == "plans")
                        .values(token=new_token()))
     assert "Khóa của tiến trình khác" in html_text(client.get("/"))
+
+
+# -- taking a quiz ----------------------------------------------------------------------------------
+
+#: Statements of each step of taking a quiz, counted as above (the request's BEGIN included). Thousands
+#: of cadres take a quiz at once; every statement of these steps is paid thousands of times a minute.
+#: The submission here passes the quiz, so it also records the module as done and checks the course.
+QUIZ_STEPS = {"start": 12, "autosave": 5, "attempt page": 4, "submit": 15, "result": 5}
+
+
+def test_taking_a_quiz_costs_a_fixed_number_of_statements(client, auth, learner):
+    from tests.quizzes.test_quiz_views import _fields
+
+    quiz = learner["quiz"]
+    auth.login("cadre")
+    client.get(f"/learn/courses/{quiz.course.code}/modules/{quiz.module.key}")  # warms the caches
+    counts = {}
+    with count_queries() as statements:
+        location = _start_attempt(client, quiz)
+    counts["start"] = len(statements) + 1
+    attempt_id = int(location.rsplit("/", 1)[1])
+    positions = [1, 2, 3]
+    fields = {p: _fields(learner, attempt_id, p) for p in positions}
+    db.session.expire_all()
+    for position in positions:
+        with count_queries() as statements:
+            response = client.post(f"{location}/answers/{position}", data=fields[position])
+        assert response.get_json()["saved"] is True
+        counts["autosave"] = max(counts.get("autosave", 0), len(statements) + 1)
+    with count_queries() as statements:
+        assert client.get(location).status_code == 200
+    counts["attempt page"] = len(statements) + 1
+    with count_queries() as statements:
+        response = client.post(f"{location}/submit")
+    assert response.status_code == 302
+    counts["submit"] = len(statements) + 1
+    with count_queries() as statements:
+        assert client.get(response.headers["Location"]).status_code == 200
+    counts["result"] = len(statements) + 1
+    print(counts)
+    assert all(counts[step] <= QUIZ_STEPS[step] for step in QUIZ_STEPS), (counts, QUIZ_STEPS)

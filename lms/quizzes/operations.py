@@ -17,6 +17,7 @@ import json
 import random
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -390,11 +391,19 @@ def build_layout(quiz: Quiz, rng: random.Random) -> list[list[int]]:
     return items
 
 
+_UNKNOWN: Any = object()
+
+
 def start_attempt(quiz: Quiz, cadre, enrolment: Enrolment | None = None, now: dt.datetime | None = None,
-                  rng: random.Random | None = None) -> Attempt:
-    """Resume the cadre's open attempt, or start a new one with its layout and option order fixed now."""
+                  rng: random.Random | None = None, current: Attempt | None = _UNKNOWN) -> Attempt:
+    """Resume the cadre's open attempt, or start a new one with its layout and option order fixed now.
+
+    ``current``: the cadre's open attempt (or None) when the caller has just looked it up in this
+    transaction (:func:`open_attempt`), to spare a second look.
+    """
     now = now or core_db.utcnow()
-    current = open_attempt(quiz, cadre)
+    if current is _UNKNOWN:
+        current = open_attempt(quiz, cadre)
     if current is not None:
         finish_if_overdue(current, now)
         if current.state == IN_PROGRESS:
@@ -445,17 +454,20 @@ def finish_if_overdue(attempt: Attempt, now: dt.datetime | None = None) -> bool:
 _ATTEMPT_COLUMNS = [c.key for c in Attempt.__table__.columns]
 
 
-def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None = None) -> AttemptAnswer:
+def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None = None,
+                locked: bool = False) -> AttemptAnswer:
     """Store the response to one question from submitted form fields (``q<position>-…``).
 
     Raises AttemptClosed once the attempt is submitted or its deadline has passed (the attempt is
-    then submitted, with the answers saved before the deadline).
+    then submitted, with the answers saved before the deadline). ``locked``: the attempt was loaded
+    in this transaction with its row lock (``FOR UPDATE``), so what it says is current.
     """
     now = now or core_db.utcnow()
-    # Wait for a submission under way, then see it: lock the row and re-read its own columns only (the
-    # attempt may have been loaded with its quiz, module and course joined, and PostgreSQL refuses FOR
-    # UPDATE on the nullable side of an outer join).
-    db.session.refresh(attempt, attribute_names=_ATTEMPT_COLUMNS, with_for_update=True)
+    if not locked:
+        # Wait for a submission under way, then see it: lock the row and re-read its own columns only
+        # (the attempt may have been loaded with its quiz, module and course joined, and PostgreSQL
+        # refuses FOR UPDATE on the nullable side of an outer join).
+        db.session.refresh(attempt, attribute_names=_ATTEMPT_COLUMNS, with_for_update=True)
     if attempt.state != IN_PROGRESS:
         raise AttemptClosed(_("Bài làm đã nộp; câu trả lời không được lưu thêm."), attempt)
     if attempt.is_overdue(now):
@@ -516,7 +528,7 @@ def _grade(attempt: Attempt, now: dt.datetime) -> None:
         fraction = cls.grade(answer.question.payload, response) if response is not None else 0.0
         _set_fraction(answer, 0.0 if fraction is None else fraction, now)
     db.session.flush()
-    _finalise(attempt, now)
+    _finalise(attempt, now, answers)
 
 
 def _set_fraction(answer: AttemptAnswer, fraction: float, now: dt.datetime, grader=None) -> None:
@@ -527,9 +539,12 @@ def _set_fraction(answer: AttemptAnswer, fraction: float, now: dt.datetime, grad
     answer.graded_by_id = grader.id if grader is not None else None
 
 
-def _finalise(attempt: Attempt, now: dt.datetime) -> None:
-    """Totals and pass state; an attempt with questions left to grade by hand waits as needs_grading."""
-    answers = db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)).all()
+def _finalise(attempt: Attempt, now: dt.datetime, answers: list[AttemptAnswer] | None = None) -> None:
+    """Totals and pass state; an attempt with questions left to grade by hand waits as needs_grading.
+
+    ``answers``: every answer of the attempt, current in this session, when the caller has them."""
+    if answers is None:
+        answers = db.session.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)).all()
     pending = any(a.max_mark > 0 and a.fraction is None for a in answers)
     attempt.max_score = sum(a.max_mark for a in answers)
     attempt.score = round(sum(a.mark or 0.0 for a in answers), 7)

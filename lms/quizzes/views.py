@@ -91,10 +91,15 @@ def _learner_module_url(quiz: Quiz) -> str:
     return url_for("learn.module", code=module.version.course.code, key=module.key)
 
 
-def _attempt_for_learner(attempt_id: int) -> Attempt:
-    # The policy and the page read the attempt's quiz, module, version and course: one statement.
-    attempt = db.session.get(Attempt, attempt_id, options=[
-        joinedload(Attempt.quiz).joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)])
+_QUIZ_CHAIN = joinedload(Attempt.quiz).joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)
+
+
+def _attempt_for_learner(attempt_id: int, lock: bool = False) -> Attempt:
+    """The cadre's own attempt with its quiz, module, version and course (the policy and the page read
+    them): one statement. ``lock`` (a request that writes answers) takes the attempt's row lock in that
+    same statement, which ``operations.save_answer(..., locked=True)`` then relies on."""
+    attempt = db.session.get(Attempt, attempt_id, options=[_QUIZ_CHAIN],
+                             with_for_update={"of": Attempt} if lock else None)
     if attempt is None:
         abort(404)
     require("quizzes.attempt", attempt)
@@ -107,7 +112,9 @@ def _attempt_for_learner(attempt_id: int) -> Attempt:
 @login_required
 def start(quiz_id: int):
     require("courses.learn")
-    quiz = db.get_or_404(Quiz, quiz_id)
+    # The quiz with its module, version and course, which the checks below read: one statement.
+    quiz = db.get_or_404(Quiz, quiz_id, options=[
+        joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)])
     cadre = current_user.cadre
     module = quiz.module
     enrolment = course_operations.open_enrolment(cadre, module.version.course)
@@ -121,7 +128,7 @@ def start(quiz_id: int):
         flash(_("Đã hết giờ làm bài: bài đã được nộp tự động với các câu trả lời đã lưu."), "warning")
         return redirect(url_for(".result", attempt_id=current.id))
     try:
-        attempt = operations.start_attempt(quiz, cadre, enrolment)
+        attempt = operations.start_attempt(quiz, cadre, enrolment, current=current)
     except ValidationError as exc:
         flash(" ".join(exc.errors.values()), "error")
         return redirect(_learner_module_url(quiz))
@@ -146,14 +153,14 @@ def attempt(attempt_id: int):
 @login_required
 def save_page(attempt_id: int):
     """Without JavaScript: save the page's answers, then go where the pressed button says."""
-    attempt = _attempt_for_learner(attempt_id)
+    attempt = _attempt_for_learner(attempt_id, lock=True)
     if not ActionForm().validate_on_submit():
         abort(400)
     page = request.form.get("page", 1, type=int)
     pages = queries.attempt_pages(attempt, page)
     try:
         for item in pages.on_page():
-            operations.save_answer(attempt, item.answer.position, request.form)
+            operations.save_answer(attempt, item.answer.position, request.form, locked=True)
     except operations.AttemptClosed as exc:
         flash(exc.message, "warning")
         return redirect(url_for(".result", attempt_id=attempt.id))
@@ -175,9 +182,9 @@ def save_page(attempt_id: int):
 @login_required
 def save_answer(attempt_id: int, position: int):
     """Autosave of one question (quiz.js): answers only ``{"saved": true, "saved_at": …}``."""
-    attempt = _attempt_for_learner(attempt_id)
+    attempt = _attempt_for_learner(attempt_id, lock=True)
     try:
-        answer = operations.save_answer(attempt, position, request.form)
+        answer = operations.save_answer(attempt, position, request.form, locked=True)
     except operations.AttemptClosed as exc:
         # The answer is refused, but an automatic submission made just now must stay: commit it here,
         # since the request ends with an error status (which rolls back).
@@ -229,7 +236,7 @@ def submit(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    attempt = db.get_or_404(Attempt, attempt_id)
+    attempt = db.get_or_404(Attempt, attempt_id, options=[_QUIZ_CHAIN])
     require("quizzes.review", attempt)
     quiz = attempt.quiz
     own = attempt.cadre_id == current_user.cadre_id
