@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from lms.accounts.models import ROLE_UNION_ADMIN, User
@@ -240,10 +241,12 @@ def compute_reminders(day: dt.date | None = None, moment: dt.datetime | None = N
     base_url = str(settings.get("public_base_url") or "").rstrip("/")
     before = int(queries.config("REMINDER_DAYS_BEFORE"))
     batch = Batch()
-    users_by_cadre: dict[int, list[int]] = defaultdict(list)
-    for user_id, cadre_id in db.session.execute(select(User.id, User.cadre_id).where(
-            User.cadre_id.is_not(None), User.is_enabled.is_(True))):
-        users_by_cadre[cadre_id].append(user_id)
+    # Each reminder is written in its reader's language: a login's own, and for an e-mail the language of
+    # the cadre's login (the platform's default when the cadre has none).
+    users_by_cadre: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for user_id, cadre_id, locale in db.session.execute(select(User.id, User.cadre_id, User.locale).where(
+            User.cadre_id.is_not(None), User.is_enabled.is_(True)).order_by(User.id)):
+        users_by_cadre[cadre_id].append((user_id, locale))
     admins = list(db.session.scalars(select(User).where(User.role == ROLE_UNION_ADMIN, User.is_enabled.is_(True))))
     plans = queries._plans_with_assignments()
     course_ids = {c.id for p in plans for a in p.assignments for c in a.courses}
@@ -268,12 +271,16 @@ def compute_reminders(day: dt.date | None = None, moment: dt.datetime | None = N
                 for (kind, due), courses in groups.items():
                     key = f"plan:{kind}:a{assignment.id}:c{row.cadre.id}:{due.isoformat()}"
                     names = ", ".join(titles.get(c.id, c.code) for c in courses)
-                    title, body = _reminder_text(kind, names, due)
                     url = _path("learn.course", code=courses[0].code)
-                    for user_id in users_by_cadre.get(row.cadre.id, []):
+                    readers = users_by_cadre.get(row.cadre.id, [])
+                    for user_id, locale in readers:
+                        with _language(locale):
+                            title, body = _reminder_text(kind, names, due)
                         batch.notify(f"{key}:u{user_id}", user_id, "plan_" + kind.split("-")[0], title, body, url)
-                    batch.mail(f"{key}:mail", row.cadre.email, "plan_" + kind.split("-")[0], title,
-                               _mail_body(row.cadre.full_name, body, base_url + url), row.cadre.id, row.cadre.unit_id)
+                    with _language(_mail_locale(readers)):
+                        title, body = _reminder_text(kind, names, due)
+                        batch.mail(f"{key}:mail", row.cadre.email, "plan_" + kind.split("-")[0], title,
+                                   _mail_body(row.cadre.full_name, body, base_url + url), row.cadre.id, row.cadre.unit_id)
                     if kind.startswith("overdue") and row.cadre.unit is not None:
                         for admin in admins:
                             if admin.unit is not None and row.cadre.unit.path.startswith(admin.unit.path):
@@ -284,16 +291,29 @@ def compute_reminders(day: dt.date | None = None, moment: dt.datetime | None = N
                 if not count:
                     continue
                 key = f"plan:overdue-admin:a{assignment.id}:u{admin.id}:{year}-W{week:02d}"
-                title = _("%(n)s cán bộ quá hạn: %(plan)s", n=count, plan=plan.name)
-                body = _("Trong đơn vị bạn quản lý có %(n)s cán bộ chưa hoàn thành khóa học được giao đúng hạn.", n=count)
                 url = _path("plans.assignment", assignment_id=assignment.id)
-                batch.notify(f"{key}:note", admin.id, "plan_overdue_admin", title, body, url)
-                email = admin.cadre.email if admin.cadre is not None else ""
-                batch.mail(f"{key}:mail", email, "plan_overdue_admin", title,
-                           _mail_body(admin.username, body, base_url + url), None, admin.unit_id)
+                with _language(admin.locale):
+                    title = _("%(n)s cán bộ quá hạn: %(plan)s", n=count, plan=plan.name)
+                    body = _("Trong đơn vị bạn quản lý có %(n)s cán bộ chưa hoàn thành khóa học được giao đúng hạn.",
+                             n=count)
+                    batch.notify(f"{key}:note", admin.id, "plan_overdue_admin", title, body, url)
+                    email = admin.cadre.email if admin.cadre is not None else ""
+                    batch.mail(f"{key}:mail", email, "plan_overdue_admin", title,
+                               _mail_body(admin.username, body, base_url + url), None, admin.unit_id)
 
     _renewals(batch, day, users_by_cadre, settings, base_url)
     return ReminderResult(*batch.write(moment))
+
+
+def _language(locale: str | None):
+    """Write what follows in ``locale`` when the platform offers it, else in its default language."""
+    languages = current_app.config["LANGUAGES"]
+    return force_locale(locale if locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _mail_locale(readers: list[tuple[int, str]]) -> str | None:
+    """An e-mail to a cadre goes in the language of the cadre's (first) login; None: the default."""
+    return readers[0][1] if readers else None
 
 
 def _reminder_text(kind: str, names: str, due: dt.date) -> tuple[str, str]:
@@ -326,17 +346,25 @@ def _renewals(batch: Batch, day: dt.date, users_by_cadre, settings, base_url: st
     ).all()
     for certificate, cadre in rows:
         key = f"renewal:cert{certificate.id}:{certificate.expires_on.isoformat()}"
-        title = _("Giấy chứng nhận sắp hết hạn: %(title)s", title=certificate.title)
-        body = _("Giấy chứng nhận số %(serial)s (%(title)s) hết hạn ngày %(date)s. Hãy học lại để được cấp giấy mới.",
-                 serial=certificate.serial, title=certificate.title, date=format_date(certificate.expires_on))
         url = ""
         if certificate.course_id is not None:
             course = db.session.get(Course, certificate.course_id)
             url = _path("learn.course", code=course.code) if course is not None else ""
-        for user_id in users_by_cadre.get(cadre.id, []):
+
+        def texts() -> tuple[str, str]:
+            return (_("Giấy chứng nhận sắp hết hạn: %(title)s", title=certificate.title),
+                    _("Giấy chứng nhận số %(serial)s (%(title)s) hết hạn ngày %(date)s. Hãy học lại để được cấp giấy mới.",
+                      serial=certificate.serial, title=certificate.title, date=format_date(certificate.expires_on)))
+
+        readers = users_by_cadre.get(cadre.id, [])
+        for user_id, locale in readers:
+            with _language(locale):
+                title, body = texts()
             batch.notify(f"{key}:u{user_id}", user_id, "certificate_renewal", title, body, url)
-        batch.mail(f"{key}:mail", cadre.email, "certificate_renewal", title,
-                   _mail_body(cadre.full_name, body, base_url + url if url else base_url), cadre.id, cadre.unit_id)
+        with _language(_mail_locale(readers)):
+            title, body = texts()
+            batch.mail(f"{key}:mail", cadre.email, "certificate_renewal", title,
+                       _mail_body(cadre.full_name, body, base_url + url if url else base_url), cadre.id, cadre.unit_id)
 
 
 def failed(message: OutboxMessage) -> bool:

@@ -59,6 +59,25 @@ def test_before_on_the_day_and_weekly_overdue_never_twice(province, assigned):
     assert "/learn/courses/DIEU-LE" in body and "Nguyễn Thị Ánh" in body
 
 
+def test_each_reminder_is_written_in_its_readers_language(province, assigned):
+    """A login that chose English reads its reminders in English, and so does the cadre's e-mail; the
+    union admin, in Vietnamese, still gets the summary in Vietnamese."""
+    cadre_user = province["users"]["cadre"]
+    cadre_user.locale = "en"
+    db.session.flush()
+    run(D(2025, 3, 3))
+    run(D(2025, 3, 11))
+    titles = db.session.scalars(select(Notification.title).where(Notification.user_id == cadre_user.id)
+                                .order_by(Notification.id)).all()
+    assert titles[0].startswith("Due soon (10/03/2025)"), titles
+    assert titles[1].startswith("Overdue since 10/03/2025"), titles
+    mail = db.session.scalar(select(OutboxMessage).order_by(OutboxMessage.id).limit(1))
+    assert mail.subject.startswith("Due soon (10/03/2025)") and mail.body.startswith("Dear Nguyễn Thị Ánh,")
+    summary = db.session.scalar(select(Notification.title).where(
+        Notification.user_id == province["users"]["union"].id))
+    assert "cán bộ quá hạn" in summary
+
+
 def test_no_reminders_for_completed_or_exempt(province, assigned):
     operations.exempt(assigned, province["cadre_a"], "Nghỉ thai sản", today=D(2025, 3, 3))
     assert run(D(2025, 3, 3)) == operations.ReminderResult(0, 0)
