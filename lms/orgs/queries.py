@@ -7,6 +7,7 @@ from sqlalchemy import func, or_, select
 
 from lms.cadres.models import Cadre
 from lms.core.db import db
+from lms.core.i18n import local_name
 from lms.core.policy import is_federation_admin
 from lms.core.text import fold, search_terms
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
@@ -87,12 +88,12 @@ def unit_detail(unit: Unit) -> dict:
 
 def unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str]]:
     """Active units in scope for a select box, with their level, excluding ``exclude``'s subtree."""
-    query = select(Unit.id, Unit.name, Unit.code, Unit.path, UnitLevel.name).join(UnitLevel).where(
+    query = select(Unit.id, Unit.name, Unit.code, Unit.path, UnitLevel).join(UnitLevel).where(
         scope_filter(user), Unit.active_to.is_(None)
     ).order_by(Unit.path)
     rows = db.session.execute(query).all()
     return [
-        (uid, f"{name} ({code} · {level})") for uid, name, code, path, level in rows
+        (uid, f"{name} ({code} · {local_name(level)})") for uid, name, code, path, level in rows
         if exclude is None or not path.startswith(exclude.path)
     ]
 

@@ -134,3 +134,18 @@ def test_web_create_child_keeps_input_on_error(client, auth, province):
     r = client.post(f"/units/{upper_a.id}/children/new", data={
         "code": "CS-NEW", "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": "2025-01-01"})
     assert r.status_code == 302
+
+
+def test_unit_choices_name_the_level_in_the_readers_language(app, province):
+    from flask_babel import force_locale
+
+    from lms.orgs.queries import unit_choices
+
+    admin = province["users"]["admin"]
+    with app.test_request_context("/"):
+        vietnamese = dict(unit_choices(admin))
+        with force_locale("en"):
+            english = dict(unit_choices(admin))
+    assert vietnamese[province["fed"].id].endswith("(LDLD · Liên đoàn Lao động tỉnh)")
+    assert english[province["fed"].id].endswith("(LDLD · Provincial federation)")
+    assert english[province["biz"].id].startswith("Công đoàn Công ty May Đức Giang")  # names are data

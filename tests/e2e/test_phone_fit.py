@@ -1,0 +1,96 @@
+"""Every page each role can reach fits a phone: at 360×740 the page never scrolls sideways.
+
+On the demo province (long unit and course names, hundreds of options in the unit filters), each
+login starts from its home page and follows the links it is shown, visiting one page per route of the
+URL map (the first link found to it), in Vietnamese and then in English. Wide tables may scroll inside
+their own frame (``.table-wrap``); the page itself must not.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from tests.e2e.conftest import PASSWORD, PHONE, login, shot
+
+pytestmark = pytest.mark.browser
+
+ROLES = ("cadre", "trainer", "union", "admin")
+#: Links that download a file or change something when followed are not pages to look at.
+SKIP_SUFFIXES = (".csv", ".xlsx", ".zip", ".pdf", ".gift", ".json", ".txt", ".png", ".svg")
+MAX_PAGES = 60  # per role and language; the demo's roles reach fewer routes than this
+#: Where each role starts: its home page, and for the cadre the course it is enrolled on (whose page
+#: links its modules), so that reading a module is among the pages looked at.
+START = {"cadre": ["/", "/learn/courses/DIEU-LE-LUAT-2024"]}
+
+
+@pytest.fixture(scope="module")
+def server(live_server):
+    live_server.lms("demo", "--yes", "--password", PASSWORD)
+    live_server.start()
+    return live_server
+
+
+@pytest.fixture(scope="module")
+def routes():
+    """Map a path to its route (endpoint), as the server does."""
+    from lms import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "phone-fit", "TESTING": True})
+    adapter = app.url_map.bind("localhost")
+
+    def endpoint(path: str) -> str | None:
+        try:
+            name, _args = adapter.match(path, method="GET")
+        except RequestRedirect as redirect:
+            return endpoint(urlsplit(redirect.new_url).path)
+        except HTTPException:
+            return None
+        return None if name == "static" else name
+
+    return endpoint
+
+
+def _links(page, base: str) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.href)")
+    paths = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        if f"{parts.scheme}://{parts.netloc}" != base or parts.path.endswith(SKIP_SUFFIXES):
+            continue
+        paths.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return paths
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_page_a_role_reaches_fits_a_phone(server, new_page, routes, role):
+    page = new_page(viewport=PHONE)
+    login(page, server, role)
+    overflowing: dict[str, int] = {}
+    for language in ("vi", "en"):
+        if language == "en":
+            page.goto(server.url + "/")
+            page.get_by_role("button", name="English").first.click()
+            page.wait_for_load_state()
+        seen: set[str] = set()
+        queue = list(START.get(role, ["/"]))
+        visited = 0
+        while queue and visited < MAX_PAGES:
+            path = queue.pop(0)
+            endpoint = routes(urlsplit(path).path)
+            if endpoint is None or endpoint in seen or endpoint in ("accounts.logout",):
+                continue
+            seen.add(endpoint)
+            response = page.goto(server.url + path)
+            visited += 1
+            if response is None or "text/html" not in response.headers.get("content-type", ""):
+                continue
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > PHONE["width"]:
+                overflowing[f"{language} {path} ({endpoint})"] = width
+                shot(page, f"phone-fit-{role}-{language}-{endpoint}")
+            queue.extend(p for p in _links(page, server.url) if routes(urlsplit(p).path) not in seen)
+        assert visited >= 3, f"{role} reached only {sorted(seen)}"
+    assert not overflowing, f"pages wider than the phone for {role}: {overflowing}"
