@@ -1,4 +1,6 @@
-"""Every page each role can reach fits a phone: at 360×740 the page never scrolls sideways.
+"""Every page each role can reach fits a phone: at 360×740 the page never scrolls sideways, and it
+is readable by assistive technology: a title, one main heading, the page's language declared, every
+form control labelled, every image with a text alternative.
 
 On the demo province (long unit and course names, hundreds of options in the unit filters), each
 login starts from its home page and follows the links it is shown, visiting one page per route of the
@@ -53,6 +55,32 @@ def routes():
     return endpoint
 
 
+PAGE_FACTS = """() => ({
+  title: document.title.trim(),
+  headings: document.querySelectorAll('h1').length,
+  lang: document.documentElement.lang,
+  unlabelled: [...document.querySelectorAll('input:not([type=hidden]):not([type=submit]), select, textarea')]
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+    .map(e => e.name || e.id),
+  images_without_alt: document.querySelectorAll('img:not([alt])').length,
+})"""
+
+
+def _problems(facts: dict, language: str) -> list[str]:
+    problems = []
+    if not facts["title"]:
+        problems.append("no <title>")
+    if facts["headings"] != 1:
+        problems.append(f"{facts['headings']} <h1>")
+    if facts["lang"] != language:
+        problems.append(f"lang={facts['lang']!r}")
+    if facts["unlabelled"]:
+        problems.append(f"controls without a label: {facts['unlabelled']}")
+    if facts["images_without_alt"]:
+        problems.append(f"{facts['images_without_alt']} images without alt")
+    return problems
+
+
 def _links(page, base: str) -> list[str]:
     hrefs = page.eval_on_selector_all("a[href]:not([download])", "els => els.map(e => e.href)")
     paths = []
@@ -65,10 +93,11 @@ def _links(page, base: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_every_page_a_role_reaches_fits_a_phone(server, new_page, routes, role):
+def test_every_page_a_role_reaches_fits_a_phone_and_reads_well(server, new_page, routes, role):
     page = new_page(viewport=PHONE)
     login(page, server, role)
     overflowing: dict[str, int] = {}
+    unreadable: dict[str, list[str]] = {}
     for language in ("vi", "en"):
         if language == "en":
             page.goto(server.url + "/")
@@ -91,6 +120,10 @@ def test_every_page_a_role_reaches_fits_a_phone(server, new_page, routes, role):
             if width > PHONE["width"]:
                 overflowing[f"{language} {path} ({endpoint})"] = width
                 shot(page, f"phone-fit-{role}-{language}-{endpoint}")
+            problems = _problems(page.evaluate(PAGE_FACTS), language)
+            if problems:
+                unreadable[f"{language} {path} ({endpoint})"] = problems
             queue.extend(p for p in _links(page, server.url) if routes(urlsplit(p).path) not in seen)
         assert visited >= 3, f"{role} reached only {sorted(seen)}"
     assert not overflowing, f"pages wider than the phone for {role}: {overflowing}"
+    assert not unreadable, f"pages assistive technology cannot read well, for {role}: {unreadable}"
