@@ -24,6 +24,10 @@ from lms import create_app
 from lms.core.db import db
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+# Apps built by tests without TESTING (configuration tests, the command line) must not freeze the test
+# process's objects for good; tests/core/test_config.py checks the freeze itself. Servers the tests
+# start inherit this.
+os.environ.setdefault("LMS_GC_FREEZE_AT_STARTUP", "false")
 PASSWORD = "mat-khau-thu-nghiem"
 
 

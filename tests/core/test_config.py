@@ -49,3 +49,22 @@ def test_security_headers(client):
     csp = r.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert r.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_server_freezes_its_start_up_objects_out_of_the_collectors_reach(tmp_path, monkeypatch):
+    import gc
+
+    monkeypatch.setenv("LMS_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("LMS_SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("LMS_GC_FREEZE_AT_STARTUP", "true")
+    gc.unfreeze()
+    try:
+        create_app()
+        assert gc.get_freeze_count() > 10_000  # modules, mappers, the app: everything built so far
+    finally:
+        gc.unfreeze()
+    monkeypatch.setenv("LMS_GC_FREEZE_AT_STARTUP", "false")
+    create_app()
+    assert gc.get_freeze_count() == 0
+    create_app({"TESTING": True, "GC_FREEZE_AT_STARTUP": True})
+    assert gc.get_freeze_count() == 0  # never under TESTING
