@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
@@ -32,7 +33,9 @@ from flask_babel import force_locale
 from sqlalchemy import select
 
 from lms.cadres.models import Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
-from lms.cadres.operations import CadreData, create_cadre, update_cadre
+from lms.cadres.operations import (
+    FACT_FIELDS, CadreData, create_cadre, facts_date_error, facts_of, facts_of_cadre, open_from, update_cadre,
+)
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _, _l, format_number
@@ -479,7 +482,7 @@ class _Validator:
         self.existing: dict[str, Cadre] = {}
         self.current_titles: dict[int, list[TitleType]] = {}
         self.membership_start: dict[int, dt.date] = {}
-        self.facts_since: dict[int, dt.date] = {}
+        periods: dict[int, list[tuple[dt.date, dt.date | None]]] = defaultdict(list)
         for start in range(0, len(codes), IMPORT_CHUNK):
             chunk = codes[start:start + IMPORT_CHUNK]
             for cadre in db.session.scalars(select(Cadre).where(Cadre.code.in_(chunk))):
@@ -492,12 +495,12 @@ class _Validator:
             for membership in db.session.scalars(select(Membership).where(Membership.cadre_id.in_(chunk), Membership.end_on.is_(None))):
                 previous = self.membership_start.get(membership.cadre_id)
                 self.membership_start[membership.cadre_id] = max(previous or membership.start_on, membership.start_on)
-            # the day from which a change of employment or levels may take effect (see operations.facts_since)
             for cadre_id, start_on, end_on in db.session.execute(
                 select(CadreFacts.cadre_id, CadreFacts.start_on, CadreFacts.end_on).where(CadreFacts.cadre_id.in_(chunk))
             ):
-                bound = end_on or start_on
-                self.facts_since[cadre_id] = max(self.facts_since.get(cadre_id, bound), bound)
+                periods[cadre_id].append((start_on, end_on))
+        # the day from which a change of employment or levels may take effect
+        self.facts_since = {cadre_id: open_from(rows) for cadre_id, rows in periods.items()}
         self.seen_codes: dict[str, int] = {}
 
     def check(self, row: RawRow) -> tuple[_Checked | None, list[RowError]]:
@@ -583,17 +586,9 @@ class _Validator:
         since = self.facts_since.get(cadre.id)
         if since is None or self.effective_on >= since:
             return
-        changed = [key for key, old, new in (
-            ("employment", cadre.employment, data.employment),
-            ("education_level", cadre.education_level_id, getattr(data.education_level, "id", None)),
-            ("political_level", cadre.political_level_id, getattr(data.political_level, "id", None)),
-        ) if old != new]
+        changed = [name for name, old, new in zip(FACT_FIELDS, facts_of_cadre(cadre), facts_of(data)) if old != new]
         if changed:
-            error(changed[0], _(
-                "Ngày có hiệu lực %(d)s trước ngày bắt đầu của chế độ công tác và trình độ đang ghi nhận (%(since)s), "
-                "nên không đổi được.",
-                d=self.effective_on.strftime("%d/%m/%Y"), since=since.strftime("%d/%m/%Y"),
-            ))
+            error(changed[0], facts_date_error(self.effective_on, since))
 
     def _unit(self, code: str, error: Callable[[str, str], None]) -> Unit | None:
         if not code:

@@ -53,7 +53,7 @@ def create_cadre(data: CadreData, effective_on: dt.date) -> Cadre:
     db.session.add(cadre)
     db.session.flush()
     db.session.add(Membership(cadre_id=cadre.id, unit_id=data.unit.id, start_on=effective_on, reason="join"))
-    db.session.add(CadreFacts(cadre_id=cadre.id, start_on=effective_on, end_on=None, **_facts_dict(_facts_of(data))))
+    db.session.add(CadreFacts(cadre_id=cadre.id, start_on=effective_on, end_on=None, **_facts_dict(facts_of(data))))
     sync_titles(cadre, data.titles, data.title_since or effective_on)
     db.session.flush()
     return cadre
@@ -79,7 +79,7 @@ def update_cadre(cadre: Cadre, data: CadreData, effective_on: dt.date) -> bool:
     A transfer or a change of facts dated before the period it would close is refused
     (``ValidationError`` on ``effective_on``) before anything is changed.
     """
-    facts_before, facts_after = _facts_of_cadre(cadre), _facts_of(data)
+    facts_before, facts_after = facts_of_cadre(cadre), facts_of(data)
     if data.unit.id != cadre.unit_id:
         _check_transfer(cadre, data.unit, effective_on)
     if facts_after != facts_before:
@@ -150,41 +150,50 @@ def sync_titles(cadre: Cadre, titles: list[TitleType], since: dt.date) -> bool:
 # -- dated facts: employment, education and political levels -----------------------------------------
 
 Facts = tuple[str, int | None, int | None]  # (employment, education_level_id, political_level_id)
+#: The form and import fields behind each value of :data:`Facts`, in the same order.
+FACT_FIELDS = ("employment", "education_level", "political_level")
 
 
-def _facts_of(data: CadreData) -> Facts:
+def facts_of(data: CadreData) -> Facts:
     return (data.employment, getattr(data.education_level, "id", None), getattr(data.political_level, "id", None))
 
 
-def _facts_of_cadre(cadre: Cadre) -> Facts:
-    return (cadre.employment, getattr(cadre.education_level, "id", None), getattr(cadre.political_level, "id", None))
+def facts_of_cadre(cadre: Cadre) -> Facts:
+    return (cadre.employment, cadre.education_level_id, cadre.political_level_id)
 
 
 def _facts_dict(facts: Facts) -> dict:
-    employment, education_level_id, political_level_id = facts
-    return {"employment": employment, "education_level_id": education_level_id, "political_level_id": political_level_id}
+    return dict(zip(("employment", "education_level_id", "political_level_id"), facts))
+
+
+def open_from(periods) -> dt.date | None:
+    """The earliest day from which a change of a cadre's facts may take effect, given their periods as
+    ``(start_on, end_on)`` pairs: the start of the open period, or the end of the last closed one when
+    none is open. None: no history."""
+    return max((end or start for start, end in periods), default=None)
 
 
 def facts_since(cadre_id: int) -> dt.date | None:
-    """The earliest day from which a change of the cadre's facts may take effect (None: no history).
-
-    That is the start of the open period, or the end of the last closed one when none is open.
-    """
-    rows = db.session.execute(
+    """:func:`open_from` for one cadre (one query)."""
+    return open_from(db.session.execute(
         select(CadreFacts.start_on, CadreFacts.end_on).where(CadreFacts.cadre_id == cadre_id)
-    ).all()
-    return max((end or start for start, end in rows), default=None)
+    ).all())
+
+
+def facts_date_error(effective_on: dt.date, since: dt.date) -> str:
+    """Why a change of employment or levels effective on ``effective_on`` is refused (form and import alike)."""
+    return str(_l(
+        "Ngày có hiệu lực %(d)s trước ngày bắt đầu của chế độ công tác và trình độ đang ghi nhận (%(since)s). "
+        "Hãy chọn từ ngày %(since)s trở đi.",
+        d=effective_on.strftime("%d/%m/%Y"), since=since.strftime("%d/%m/%Y"),
+    ))
 
 
 def check_facts_date(cadre: Cadre, effective_on: dt.date) -> None:
     """Refuse a change of employment or levels effective before the period it would close."""
     since = facts_since(cadre.id)
     if since is not None and effective_on < since:
-        raise ValidationError({"effective_on": str(_l(
-            "Ngày có hiệu lực %(d)s trước ngày bắt đầu của chế độ công tác và trình độ đang ghi nhận (%(since)s). "
-            "Hãy chọn từ ngày %(since)s trở đi.",
-            d=effective_on.strftime("%d/%m/%Y"), since=since.strftime("%d/%m/%Y"),
-        ))})
+        raise ValidationError({"effective_on": facts_date_error(effective_on, since)})
 
 
 def change_facts(cadre: Cadre, before: Facts, after: Facts, effective_on: dt.date) -> None:

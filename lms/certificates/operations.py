@@ -9,13 +9,12 @@ content-addressed store, unreferenced and harmless.)
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import math
 import secrets
+from contextlib import suppress
 from dataclasses import dataclass
 from string import Formatter
-from contextlib import suppress
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -24,8 +23,8 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.cadres.models import Cadre, CadreTitle, TitleType
 from lms.certificates.models import REPLACED, REVOKED, VALID, Certificate, RegisterCounter
-from lms.core import plugins
-from lms.core import clock
+from lms.core import clock, plugins
+from lms.core.clock import add_months, local_date
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
 from lms.core.i18n import _
@@ -52,17 +51,6 @@ class CertificateError(ValidationError):
 def local_today() -> dt.date:
     """Today in Vietnam, from the platform's clock (tests monkeypatch this to freeze the date of verification pages)."""
     return clock.local_today()
-
-
-def local_date(moment: dt.datetime | None) -> dt.date | None:
-    return moment.astimezone(clock.zone()).date() if moment is not None else None
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months, clamped to the month's last day (31/1 + 1 → 28/2)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # -- who issues ----------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ so it never leaks into another request or thread.
 """
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 _shift: ContextVar[dt.timedelta] = ContextVar("lms_clock_shift", default=dt.timedelta(0))
@@ -36,6 +37,19 @@ def zone() -> ZoneInfo:
 def local_today() -> dt.date:
     """Today in the platform's time zone (Vietnam)."""
     return utcnow().astimezone(zone()).date()
+
+
+def local_date(moment: dt.datetime | None) -> dt.date | None:
+    """The day ``moment`` falls on in the platform's time zone (None stays None)."""
+    return moment.astimezone(zone()).date() if moment is not None else None
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months`` calendar months (negative goes back), clamped to the month's last day
+    (31/1 + 1 → 28/2)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def local_moment(day: dt.date, hour: int = 0, minute: int = 0) -> dt.datetime:

@@ -17,8 +17,7 @@ bp = Blueprint("orgs", __name__, url_prefix="/units", template_folder="templates
 
 
 def _unit_or_404(unit_id: int) -> Unit:
-    unit = db.get_or_404(Unit, unit_id)
-    return unit
+    return db.get_or_404(Unit, unit_id)
 
 
 def _track_choices():

@@ -21,7 +21,6 @@ a cycle, one whose cycle has not run out), overdue, due soon, in progress, assig
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from lms.cadres.models import Cadre, CadreTitle, Membership
 from lms.certificates.models import VALID, Certificate
 from lms.core import clock
+from lms.core.clock import add_months, local_date
 from lms.core.cache import StampedCache
 from lms.core.db import UTCDateTime, db, utcnow
 from lms.core.policy import is_federation_admin
@@ -70,17 +70,6 @@ def now() -> dt.datetime:
 def today() -> dt.date:
     """Today in the platform's time zone (Vietnam)."""
     return now().astimezone(clock.zone()).date()
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(clock.zone()).date()
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """``day`` plus ``months`` calendar months (negative goes back), clamped to the month's end."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def add_years(day: dt.date, years: int) -> dt.date:

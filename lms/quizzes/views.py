@@ -91,17 +91,17 @@ def _learner_module_url(quiz: Quiz) -> str:
     return url_for("learn.module", code=module.version.course.code, key=module.key)
 
 
-_QUIZ_CHAIN = joinedload(Attempt.quiz).joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)
+#: A quiz's module, version and course, which the policy and the pages read: joined in the same statement.
+_QUIZ_COURSE = joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)
+_ATTEMPT_COURSE = joinedload(Attempt.quiz).options(_QUIZ_COURSE)
 
 
 def _attempt_for_learner(attempt_id: int, lock: bool = False) -> Attempt:
-    """The cadre's own attempt with its quiz, module, version and course (the policy and the page read
-    them): one statement. ``lock`` (a request that writes answers) takes the attempt's row lock in that
-    same statement, which ``operations.save_answer(..., locked=True)`` then relies on."""
-    attempt = db.session.get(Attempt, attempt_id, options=[_QUIZ_CHAIN],
-                             with_for_update={"of": Attempt} if lock else None)
-    if attempt is None:
-        abort(404)
+    """The cadre's own attempt with its quiz, module, version and course: one statement. ``lock`` (a
+    request that writes answers) takes the attempt's row lock in that same statement, which
+    ``operations.save_answer(..., locked=True)`` then relies on."""
+    attempt = db.get_or_404(Attempt, attempt_id, options=[_ATTEMPT_COURSE],
+                            with_for_update={"of": Attempt} if lock else None)
     require("quizzes.attempt", attempt)
     return attempt
 
@@ -112,9 +112,7 @@ def _attempt_for_learner(attempt_id: int, lock: bool = False) -> Attempt:
 @login_required
 def start(quiz_id: int):
     require("courses.learn")
-    # The quiz with its module, version and course, which the checks below read: one statement.
-    quiz = db.get_or_404(Quiz, quiz_id, options=[
-        joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)])
+    quiz = db.get_or_404(Quiz, quiz_id, options=[_QUIZ_COURSE])
     cadre = current_user.cadre
     module = quiz.module
     enrolment = course_operations.open_enrolment(cadre, module.version.course)
@@ -236,7 +234,7 @@ def submit(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    attempt = db.get_or_404(Attempt, attempt_id, options=[_QUIZ_CHAIN])
+    attempt = db.get_or_404(Attempt, attempt_id, options=[_ATTEMPT_COURSE])
     require("quizzes.review", attempt)
     quiz = attempt.quiz
     own = attempt.cadre_id == current_user.cadre_id

@@ -138,12 +138,9 @@ def _active_on(day: dt.date):
     return and_(Unit.active_from <= day, or_(Unit.active_to.is_(None), Unit.active_to > day))
 
 
-def _member_on(day: dt.date):
-    return and_(Membership.start_on <= day, or_(Membership.end_on.is_(None), Membership.end_on > day))
-
-
-def _facts_on(day: dt.date):
-    return and_(CadreFacts.start_on <= day, or_(CadreFacts.end_on.is_(None), CadreFacts.end_on > day))
+def _covers(period, day: dt.date):
+    """A dated row (``Membership``, ``CadreFacts``: ``start_on`` to an open or later ``end_on``) covering ``day``."""
+    return and_(period.start_on <= day, or_(period.end_on.is_(None), period.end_on > day))
 
 
 # -- the overview ------------------------------------------------------------------------------------
@@ -202,7 +199,7 @@ def _overview_counts(user, day: dt.date, term_start: dt.date, term_end: dt.date,
     ).all()
 
     # EXISTS rather than a join on DISTINCT memberships: a semi-join, twice as fast on PostgreSQL at scale
-    member = exists().where(Membership.cadre_id == Cadre.id, _member_on(day))
+    member = exists().where(Membership.cadre_id == Cadre.id, _covers(Membership, day))
     if not whole_tree:
         member = member.where(Unit.id == Membership.unit_id, in_scope)
     # the facts row covering the day, else (no history) the cadre's current values
@@ -213,7 +210,7 @@ def _overview_counts(user, day: dt.date, term_start: dt.date, term_end: dt.date,
     groups = db.session.execute(
         select(employment, Cadre.gender, education, political, func.count())
         .select_from(Cadre)
-        .outerjoin(CadreFacts, and_(CadreFacts.cadre_id == Cadre.id, _facts_on(day)))
+        .outerjoin(CadreFacts, and_(CadreFacts.cadre_id == Cadre.id, _covers(CadreFacts, day)))
         .where(member)
         .group_by(employment, Cadre.gender, education, political)
     ).all()

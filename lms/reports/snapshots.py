@@ -23,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from contextlib import suppress
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
