@@ -126,6 +126,26 @@ def profile_quiz(app, args) -> None:
     print_stats(profiler, args)
 
 
+def profile_pages(app, args) -> None:
+    user = run.give_logins(app, 1, open_attempt_on=run.LEARNER_MODULE)[0]
+    client = logged_in(app, user)
+    pages = run.learner_pages(user)
+    for path in pages.values():  # warm every per-process cache
+        assert client.get(path).status_code == 200, path
+    for name, path in pages.items():
+        started = time.perf_counter()
+        for _ in range(args.rounds):
+            client.get(path)
+        print(f"{name:10} {1000 * (time.perf_counter() - started) / args.rounds:6.2f} ms")
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(args.rounds):
+        for path in pages.values():
+            client.get(path)
+    profiler.disable()
+    print_stats(profiler, args)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default=run.os.environ.get("BENCH_DATABASE_SERVER",
@@ -139,32 +159,17 @@ def main(argv: list[str] | None = None) -> int:
 
     databases = run.Databases(args.server)
     work = Path(tempfile.mkdtemp(prefix="lms-profile-"))
+    app = None
     try:
         url = databases.url(databases.create("profile"))
         run.run_demo(url, work / "instance", "profile-" + secrets.token_hex(8))
         app = run.make_app(url, work / "instance")
         if args.quiz:
             profile_quiz(app, args)
-            return 0
-        user = run.give_logins(app, 1, open_attempt_on=run.LEARNER_MODULE)[0]
-        client = logged_in(app, user)
-        pages = run.learner_pages(user)
-        for path in pages.values():  # warm every per-process cache
-            assert client.get(path).status_code == 200, path
-        for name, path in pages.items():
-            started = time.perf_counter()
-            for _ in range(args.rounds):
-                client.get(path)
-            print(f"{name:10} {1000 * (time.perf_counter() - started) / args.rounds:6.2f} ms")
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(args.rounds):
-            for path in pages.values():
-                client.get(path)
-        profiler.disable()
-        print_stats(profiler, args)
+        else:
+            profile_pages(app, args)
     finally:
-        if "app" in locals():
+        if app is not None:
             run.dispose(app)
         databases.drop_all()
         run.shutil.rmtree(work, ignore_errors=True)
