@@ -73,7 +73,8 @@ class LiveServer:
         gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
         self.log = open(self.tmp / "server.log", "w")
         self.process = subprocess.Popen(
-            [gunicorn, "-w", "2", "-b", f"127.0.0.1:{self.port}", "--access-logfile", "-", "lms:create_app()"],
+            [gunicorn, "--worker-class", "lms.core.serving.ThreadWorker", "--workers", "2", "--threads", "2",
+             "-b", f"127.0.0.1:{self.port}", "--access-logfile", "-", "lms:create_app()"],
             env=self.env, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 30

@@ -1,11 +1,11 @@
 """Fault tests: the platform served by gunicorn (as in production) while something goes wrong underneath.
 
-Each module gets a live server of its own (``tests.e2e.conftest.LiveServer``: gunicorn with two
-workers on a free 127.0.0.1 port, its own SQLite file or PostgreSQL database) holding the demo
-province, because the tests here kill workers, cut database connections and break the blob folder.
-They talk to it with a tiny urllib client — a session cookie, the CSRF token read from the page and
-sent as a form field or the ``X-CSRFToken`` header, as the page's own script does — so no browser is
-needed. Every request has a timeout and every loop a deadline.
+Each module gets a live server of its own (``tests.e2e.conftest.LiveServer``: gunicorn with the
+production worker class, two workers of two threads, on a free 127.0.0.1 port, its own SQLite file or
+PostgreSQL database) holding the demo province, because the tests here kill workers, cut database
+connections and break the blob folder. They talk to it with a tiny urllib client — a session cookie, the
+CSRF token read from the page and sent as a form field or the ``X-CSRFToken`` header, as the page's own
+script does — so no browser is needed. Every request has a timeout and every loop a deadline.
 """
 from __future__ import annotations
 
