@@ -17,6 +17,9 @@ from __future__ import annotations
 
 from gunicorn.workers import gthread
 
+if not all(hasattr(gthread.ThreadWorker, hook) for hook in ("set_accept_enabled", "enqueue_req", "finish_request")):
+    raise ImportError("lms.core.serving.ThreadWorker needs gunicorn 24 or newer (pip install 'gunicorn>=24')")
+
 
 class ThreadWorker(gthread.ThreadWorker):
     """gthread, accepting only while fewer requests are in hand than it has threads."""
