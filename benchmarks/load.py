@@ -10,7 +10,9 @@ Modes (the spec file is a JSON object; keys below):
                 lists logins (``username``/``password``, or none for anonymous pages) and ``paths`` the
                 pages each connection cycles through (``paths`` may also be given per session, each a
                 path or a ``[label, path]`` pair; latencies are also reported per label). Reports
-                requests per second, p50/p95/p99 latency in ms, errors and the client's CPU time.
+                requests per second, p50/p95/p99 latency in ms, errors and the client's CPU time;
+                with ``server_pid`` (gunicorn's master), also the CPU the server's processes and
+                PostgreSQL's used per request in the measured window, read from /proc.
 
 ``quiz``        ``takers`` cadres take a quiz at once, each with its own connection per request (as
                 behind a reverse proxy), ``think`` seconds (±50 %) between steps: log in, open the
@@ -47,6 +49,46 @@ READ_TIMEOUT = 60.0  # seconds for one response: a request that takes longer cou
 
 def log(message: str) -> None:
     print(f"[load] {message}", file=sys.stderr, flush=True)
+
+
+def _stat_cpu(pid: int | str) -> float:
+    """User + system CPU seconds of one process so far (0 if it is gone)."""
+    try:
+        stat = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds of a process and all its descendants (gunicorn's master and its workers)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += _stat_cpu(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    todo.extend(int(child) for child in children.read().split())
+        except OSError:
+            continue
+    return total
+
+
+def command_cpu(command: str) -> float:
+    """CPU seconds of every process whose command name is ``command`` (PostgreSQL's server processes)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/comm") as comm:
+                    if comm.read().strip() != command:
+                        continue
+            except OSError:
+                continue
+            total += _stat_cpu(entry)
+    return total
 
 
 def percentile(values: list[float], fraction: float) -> float | None:
@@ -296,7 +338,19 @@ async def throughput(spec: dict) -> dict:
                         errors[key] = errors.get(key, 0) + 1
         browser.close()
 
-    await asyncio.gather(*(worker(i) for i in range(connections)))
+    cpu_window: dict[str, float] = {}
+
+    async def measure_cpu() -> None:
+        """Server and PostgreSQL CPU over the measured window (only with ``server_pid``: same machine)."""
+        pid = spec.get("server_pid")
+        if not pid:
+            return
+        await asyncio.sleep(max(0.0, t_measure - time.perf_counter()))
+        server, database = server_cpu(pid), command_cpu("postgres")
+        await asyncio.sleep(max(0.0, t_end - time.perf_counter()))
+        cpu_window.update(server=server_cpu(pid) - server, postgres=command_cpu("postgres") - database)
+
+    await asyncio.gather(measure_cpu(), *(worker(i) for i in range(connections)))
     cpu = os.times()
     client_cpu = (cpu.user - cpu_start.user) + (cpu.system - cpu_start.system)
     pages = {}
@@ -309,7 +363,13 @@ async def throughput(spec: dict) -> dict:
         "p50_ms": _round(percentile(latencies, 0.5)), "p95_ms": _round(percentile(latencies, 0.95)),
         "p99_ms": _round(percentile(latencies, 0.99)), "max_ms": _round(max(latencies) if latencies else None),
         "errors": errors, "client_cpu_share": round(client_cpu / (time.perf_counter() - t_start), 2), "pages": pages,
+        "server_cpu_ms_per_request": _per_request(cpu_window.get("server"), len(latencies)),
+        "postgres_cpu_ms_per_request": _per_request(cpu_window.get("postgres"), len(latencies)),
     }
+
+
+def _per_request(seconds: float | None, requests: int) -> float | None:
+    return None if seconds is None or not requests else round(seconds * 1000 / requests, 2)
 
 
 def _round(value: float | None, digits: int = 2) -> float | None:

@@ -602,24 +602,31 @@ def main(argv: list[str] | None = None) -> int:
         hello = Server("hello:create_app()", env, work / "hello.log", chdir=BENCH)
         try:
             say(f"hello world: {settings['connections']} connections, {settings['duration']} s")
-            baseline = load("throughput", {"port": hello.port, "paths": ["/"], **throughput}, work, 300)
+            baseline = load("throughput", {"port": hello.port, "server_pid": hello.process.pid, "paths": ["/"],
+                                           **throughput}, work, 300)
         finally:
             hello.stop()
         say(f"hello world: {baseline['rps']} requests/s, p99 {baseline['p99_ms']} ms, errors {baseline['errors']}")
         result.update(hello_rps=baseline["rps"], hello_p99_ms=baseline["p99_ms"],
-                      hello_client_cpu_share=baseline["client_cpu_share"])
+                      hello_client_cpu_share=baseline["client_cpu_share"],
+                      hello_cpu_ms=baseline["server_cpu_ms_per_request"])
 
         platform = Server("lms:create_app()", env, work / "platform.log")
         try:
             sessions = [{**user, "paths": [[name, path] for name, path in learner_pages(user).items()]} for user in learners]
             say(f"learner pages: {len(sessions)} cadres, {settings['connections']} connections, {settings['duration']} s")
-            mix = load("throughput", {"port": platform.port, "sessions": sessions, **throughput}, work, 600)
+            mix = load("throughput", {"port": platform.port, "server_pid": platform.process.pid, "sessions": sessions,
+                                      **throughput}, work, 600)
             say(f"learner pages: {mix['rps']} requests/s, p50 {mix['p50_ms']} ms, p99 {mix['p99_ms']} ms, "
                 f"errors {mix['errors']}; per page {mix['pages']}")
             result.update(learner_rps=mix["rps"], learner_p50_ms=mix["p50_ms"], learner_p99_ms=mix["p99_ms"],
                           learner_ratio=round(mix["rps"] / baseline["rps"], 3) if baseline["rps"] else None,
                           learner_errors=mix["errors"], learner_pages=mix["pages"],
-                          learner_client_cpu_share=mix["client_cpu_share"])
+                          learner_client_cpu_share=mix["client_cpu_share"],
+                          learner_cpu_ms=mix["server_cpu_ms_per_request"],
+                          learner_postgres_cpu_ms=mix["postgres_cpu_ms_per_request"])
+            say(f"CPU per request: hello world {baseline['server_cpu_ms_per_request']} ms; learner page "
+                f"{mix['server_cpu_ms_per_request']} ms in gunicorn + {mix['postgres_cpu_ms_per_request']} ms in PostgreSQL")
 
             single = load("throughput", {"port": platform.port, "sessions": sessions[:20], "connections": 1, "warmup": 1,
                                          "duration": settings["single_duration"]}, work, 300)
