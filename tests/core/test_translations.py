@@ -196,3 +196,30 @@ def test_language_chosen_before_login_survives_login(client, auth, province):
     client.post("/language", data={"lang": "en"})
     auth.login("admin")
     assert "Log out (admin)" in _visible_texts(client.get("/").get_data(as_text=True))
+
+
+def test_the_remembered_catalogue_follows_force_locale_and_refresh(app):
+    """lms.core.i18n.translations() looks the catalogue up once per request and language: a language
+    forced for an e-mail, or changed with refresh(), takes effect at once, in Python and in templates."""
+    from flask import render_template_string, session
+    from flask_babel import force_locale, refresh
+
+    from lms.core.i18n import _
+
+    message = "Vui lòng đăng nhập để tiếp tục."
+    template = "{{ _('Vui lòng đăng nhập để tiếp tục.') }}"
+    with app.test_request_context("/"):
+        assert _(message) == message
+        assert render_template_string(template) == message
+        with force_locale("en"):
+            assert _(message) == "Please log in to continue."
+            assert render_template_string(template) == "Please log in to continue."
+        assert _(message) == message
+        assert render_template_string(template) == message
+        session["lang"] = "en"
+        refresh()
+        assert _(message) == "Please log in to continue."
+        assert render_template_string(template) == "Please log in to continue."
+    with app.app_context():  # a command: the default language
+        assert _(message) == message
+    assert _(message) == message  # no application at all: the source text
