@@ -1,0 +1,102 @@
+"""CPU instructions per learner page, counted by valgrind: ``python benchmarks/instructions.py``.
+
+Times on a shared machine move by ±20 % from one minute to the next; instruction counts do not
+(``valgrind --tool=callgrind`` counts what the CPU executes, whatever else the machine is doing), so
+this is how a change to the code is compared with the code before it. It builds the demo province on
+a PostgreSQL database of its own (dropped at the end), gives one cadre a login with a quiz attempt
+open (as ``run.py`` does for its learners), then runs, under callgrind, a process that requests the
+five learner pages in-process (Flask test client) ``--low`` rounds, and another ``--high`` rounds. The
+difference, divided by the pages it adds, is the Python process's instructions per learner page,
+start-up excluded. PostgreSQL's own work is not counted (another process). Needs valgrind (on the
+benchmark machine). A measurement, not a test.
+
+    .venv/bin/python benchmarks/instructions.py             # about 2 minutes on the 2-core machine
+    git stash; .venv/bin/python benchmarks/instructions.py; git stash pop   # the code before
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+import run  # noqa: E402  (benchmarks/run.py: the same seeding and pages)
+
+COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def child(spec_file: str, rounds: int) -> None:
+    """Runs under valgrind: warm every page once, then ``rounds`` rounds of the five pages."""
+    import profile_pages
+
+    spec = json.loads(Path(spec_file).read_text())
+    app = run.make_app(spec["url"], Path(spec["instance"]))
+    client = profile_pages.logged_in(app, spec["user"])
+    pages = list(run.learner_pages(spec["user"]).values())
+    for path in pages:
+        assert client.get(path).status_code == 200, path
+    for _ in range(rounds):
+        for path in pages:
+            client.get(path)
+    run.dispose(app)
+
+
+def count(spec_file: Path, rounds: int) -> int:
+    result = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
+         "--child", str(spec_file), str(rounds)],
+        capture_output=True, text=True, timeout=1800)
+    found = COLLECTED.search(result.stderr)
+    if result.returncode != 0 or not found:
+        raise RuntimeError(f"valgrind run failed (exit {result.returncode}):\n{result.stderr[-2000:]}")
+    return int(found.group(1))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--server", default=run.os.environ.get("BENCH_DATABASE_SERVER",
+                                                               "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--low", type=int, default=5)
+    parser.add_argument("--high", type=int, default=15)
+    parser.add_argument("--child", nargs=2, metavar=("SPEC", "ROUNDS"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], int(args.child[1]))
+        return 0
+    if shutil.which("valgrind") is None:
+        parser.error("valgrind is not installed")
+
+    databases = run.Databases(args.server)
+    work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
+    try:
+        url = databases.url(databases.create("instructions"))
+        run.run_demo(url, work / "instance", "instructions-" + secrets.token_hex(8))
+        app = run.make_app(url, work / "instance")
+        user = run.give_logins(app, 1, open_attempt_on=run.LEARNER_MODULE)[0]
+        run.dispose(app)
+        spec = work / "spec.json"
+        spec.write_text(json.dumps({"url": url, "instance": str(work / "instance"), "user": user}))
+        run.say(f"counting instructions: {args.low} and {args.high} rounds of the 5 learner pages, under callgrind")
+        with ThreadPoolExecutor(2) as pool:  # the two counts are independent: one per core
+            low, high = pool.map(lambda rounds: count(spec, rounds), (args.low, args.high))
+        per_page = (high - low) / ((args.high - args.low) * 5)
+        print(f"instructions per learner page: {per_page / 1e6:.2f} M "
+              f"({args.low} rounds: {low:,}; {args.high} rounds: {high:,})")
+        print(json.dumps({"instructions_per_learner_page": round(per_page)}))
+    finally:
+        databases.drop_all()
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
