@@ -117,28 +117,31 @@ def test_shipped_mo_matches_the_po(catalog):
     assert MO.exists(), "run: .venv/bin/pybabel compile -d lms/translations"
     with open(MO, "rb") as f:
         compiled = read_mo(f)
-    stale = [_ids(m)[0] for m in catalog if m.id and (
-        compiled.get(m.id) is None or _strings(compiled.get(m.id)) != _strings(m))]
+    # babel's read_mo gives a context as bytes: key both sides by (context as text, first msgid)
+    shipped = {(m.context.decode() if isinstance(m.context, bytes) else m.context, _ids(m)[0]): _strings(m)
+               for m in compiled if m.id}
+    stale = [_ids(m)[0] for m in catalog if m.id and shipped.get((m.context, _ids(m)[0])) != _strings(m)]
     assert not stale, f"messages.mo is out of date ({len(stale)} messages), run pybabel compile: {stale[:5]}"
 
 
-def source_messages() -> dict[str, str]:
-    found: dict[str, str] = {}
+def source_messages() -> dict[tuple[str | None, str], str]:
+    """(context, msgid) of every message in the source → where it is first used."""
+    found: dict[tuple[str | None, str], str] = {}
     for directory, method_map in SOURCES:
-        for filename, lineno, message, _comments, _context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
             str(directory), method_map, keywords=KEYWORDS, comment_tags=(), strip_comment_tags=True,
         ):
             msgid = message[0] if isinstance(message, (list, tuple)) else message
             if msgid:
-                found.setdefault(msgid, f"{directory.name}/{filename}:{lineno}")
+                found.setdefault((context, msgid), f"{directory.name}/{filename}:{lineno}")
     return found
 
 
 def test_every_source_message_is_in_the_english_catalogue(catalog):
     found = source_messages()
     assert len(found) > 500
-    translated = {_ids(m)[0] for m in catalog if m.id and all(_strings(m))}
-    missing = sorted((where, msgid) for msgid, where in found.items() if msgid not in translated)
+    translated = {(m.context, _ids(m)[0]) for m in catalog if m.id and all(_strings(m))}
+    missing = sorted((where, key[1]) for key, where in found.items() if key not in translated)
     assert not missing, (
         f"{len(missing)} messages have no English translation (run `make translations`, then translate "
         f"lms/translations/en/LC_MESSAGES/messages.po and compile): {missing[:10]}"
@@ -190,6 +193,20 @@ def test_admin_home_page_in_english(client, auth, province, catalog):
     for vietnamese in ("Trang chủ", "Đăng xuất", "Tổng quan", "Cây đơn vị"):
         assert vietnamese not in texts, vietnamese
     assert not _vietnamese_ui_texts(body, catalog)
+
+
+def test_lists_are_named_in_the_plural_in_english(client, auth, province):
+    """"Khóa học" and "Giấy chứng nhận" are one word for one or many in Vietnamese; where they name a
+    list (the menu, the catalogue, its breadcrumb) English says "Courses" and "Certificates"."""
+    auth.login("cadre")
+    home = _visible_texts(client.get("/").get_data(as_text=True))
+    assert "Khóa học" in home and "Giấy chứng nhận" in home
+    client.post("/language", data={"lang": "en"})
+    home = _visible_texts(client.get("/").get_data(as_text=True))
+    assert "Courses" in home and "Certificates" in home
+    assert "Course" not in home and "Certificate" not in home
+    catalogue = client.get("/learn/").get_data(as_text=True)
+    assert "<title>Courses ·" in catalogue and "<h1>Courses</h1>" in catalogue
 
 
 def test_language_chosen_before_login_survives_login(client, auth, province):
