@@ -317,6 +317,10 @@ def test_register_lists_the_subtree_with_filters(configured, client):
     admin = login(client.application.test_client(), "admin")
     page = html_text(admin.get("/certificates/register?status=valid"))
     assert all(c.serial in page for c in (mine, theirs, older))
+    # on a phone the filters fold under "Lọc", left open while any is applied (the count says how many)
+    assert '<details class="filters">' in admin.get("/certificates/register").get_data(as_text=True)
+    filtered = admin.get("/certificates/register?status=valid&year=2025").get_data(as_text=True)
+    assert '<details class="filters" open>' in filtered and "Lọc (2)" in filtered
 
 
 def test_the_cadres_own_list(configured, client):
