@@ -18,11 +18,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import secrets
 import shutil
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -63,8 +61,7 @@ def count(spec_file: Path, rounds: int) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", default=run.os.environ.get("BENCH_DATABASE_SERVER",
-                                                               "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--server", default=run.SERVER)
     parser.add_argument("--low", type=int, default=5)
     parser.add_argument("--high", type=int, default=15)
     parser.add_argument("--child", nargs=2, metavar=("SPEC", "ROUNDS"), help=argparse.SUPPRESS)
@@ -75,26 +72,19 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("valgrind") is None:
         parser.error("valgrind is not installed")
 
-    databases = run.Databases(args.server)
-    work = Path(tempfile.mkdtemp(prefix="lms-instructions-"))
-    try:
-        url = databases.url(databases.create("instructions"))
-        run.run_demo(url, work / "instance", "instructions-" + secrets.token_hex(8))
-        app = run.make_app(url, work / "instance")
+    with run.demo_province(args.server, "instructions") as (url, instance):
+        app = run.make_app(url, instance)
         user = run.give_logins(app, 1, open_attempt_on=run.LEARNER_MODULE)[0]
         run.dispose(app)
-        spec = work / "spec.json"
-        spec.write_text(json.dumps({"url": url, "instance": str(work / "instance"), "user": user}))
+        spec = instance.parent / "spec.json"
+        spec.write_text(json.dumps({"url": url, "instance": str(instance), "user": user}))
         run.say(f"counting instructions: {args.low} and {args.high} rounds of the 5 learner pages, under callgrind")
         with ThreadPoolExecutor(2) as pool:  # the two counts are independent: one per core
             low, high = pool.map(lambda rounds: count(spec, rounds), (args.low, args.high))
-        per_page = (high - low) / ((args.high - args.low) * 5)
-        print(f"instructions per learner page: {per_page / 1e6:.2f} M "
-              f"({args.low} rounds: {low:,}; {args.high} rounds: {high:,})")
-        print(json.dumps({"instructions_per_learner_page": round(per_page)}))
-    finally:
-        databases.drop_all()
-        shutil.rmtree(work, ignore_errors=True)
+    per_page = (high - low) / ((args.high - args.low) * 5)
+    print(f"instructions per learner page: {per_page / 1e6:.2f} M "
+          f"({args.low} rounds: {low:,}; {args.high} rounds: {high:,})")
+    print(json.dumps({"instructions_per_learner_page": round(per_page)}))
     return 0
 
 

@@ -14,9 +14,7 @@ import argparse
 import cProfile
 import pstats
 import re
-import secrets
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -148,8 +146,7 @@ def profile_pages(app, args) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", default=run.os.environ.get("BENCH_DATABASE_SERVER",
-                                                               "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument("--server", default=run.SERVER)
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="tottime", choices=["tottime", "cumulative"])
@@ -157,22 +154,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quiz", action="store_true", help="profile quiz takers instead of the learner pages")
     args = parser.parse_args(argv)
 
-    databases = run.Databases(args.server)
-    work = Path(tempfile.mkdtemp(prefix="lms-profile-"))
-    app = None
-    try:
-        url = databases.url(databases.create("profile"))
-        run.run_demo(url, work / "instance", "profile-" + secrets.token_hex(8))
-        app = run.make_app(url, work / "instance")
-        if args.quiz:
-            profile_quiz(app, args)
-        else:
-            profile_pages(app, args)
-    finally:
-        if app is not None:
+    with run.demo_province(args.server, "profile") as (url, instance):
+        app = run.make_app(url, instance)
+        try:
+            if args.quiz:
+                profile_quiz(app, args)
+            else:
+                profile_pages(app, args)
+        finally:
             run.dispose(app)
-        databases.drop_all()
-        run.shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

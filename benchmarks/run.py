@@ -73,6 +73,9 @@ QUICK = {"learners": 200, "takers": 500, "think": 12.0, "connections": 8, "warmu
 FULL = {"learners": 500, "takers": 10_000, "think": 30.0, "connections": 8, "warmup": 5, "duration": 60,
         "single_duration": 20, "quiz_time_limit": 900, "render_n": 200, "render_once": False, "national_scale": 1.0}
 
+#: The PostgreSQL server the benchmarks create their databases on (``--server`` overrides it).
+SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres")
+
 STARTED = time.monotonic()
 
 
@@ -131,6 +134,21 @@ def dispose(app) -> None:
 
 
 # -- seeding --------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def demo_province(server: str, name: str):
+    """``(url, instance)`` of the demo province on a database of its own on ``server``, dropped (with
+    the work folder) afterwards: for the in-process measurements (profile_pages.py, instructions.py)."""
+    databases = Databases(server)
+    work = Path(tempfile.mkdtemp(prefix=f"lms-{name}-"))
+    try:
+        url = databases.url(databases.create(name))
+        run_demo(url, work / "instance", f"{name}-" + secrets.token_hex(8))
+        yield url, work / "instance"
+    finally:
+        databases.drop_all()
+        shutil.rmtree(work, ignore_errors=True)
+
 
 def run_demo(url: str, instance: Path, secret: str) -> None:
     env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "DATABASE_URL": url, "LMS_SECRET_KEY": secret,
@@ -524,10 +542,10 @@ def national_reports(scale: float, server: str, runs: int) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="province scale only, fewer quiz takers (< 8 minutes)")
-    parser.add_argument("--server", default=os.environ.get("BENCH_DATABASE_SERVER", "postgresql://postgres@127.0.0.1:5432/postgres"),
-                        help="PostgreSQL server; the run creates and drops its own databases there")
-    parser.add_argument("--takers", type=int, help="quiz takers (quick 1500, full 10000)")
-    parser.add_argument("--think", type=float, help="think time between a taker's steps, seconds (quick 4, full 30)")
+    parser.add_argument("--server", default=SERVER, help="PostgreSQL server; the run creates and drops its own databases there")
+    parser.add_argument("--takers", type=int, help=f"quiz takers (quick {QUICK['takers']}, full {FULL['takers']})")
+    parser.add_argument("--think", type=float,
+                        help=f"think time between a taker's steps, seconds (quick {QUICK['think']:g}, full {FULL['think']:g})")
     parser.add_argument("--duration", type=float, help="seconds of each throughput measurement (quick 15, full 60)")
     parser.add_argument("--national-scale", type=float, help="scale of the national reports (full run: 1.0)")
     parser.add_argument("--keep", action="store_true", help="keep the databases and the work folder afterwards")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.cadres.models import Cadre, CadreFacts, CadreTitle, Membership
@@ -11,6 +11,13 @@ from lms.core.db import db
 from lms.core.text import search_terms
 from lms.orgs.models import Unit
 from lms.orgs.queries import scope_filter
+
+
+
+def covering(period, day):
+    """A dated row (``Membership``, ``CadreTitle``, ``CadreFacts``: from ``start_on`` to an open or later
+    ``end_on``) that covers ``day`` (a date, or a date column)."""
+    return and_(period.start_on <= day, or_(period.end_on.is_(None), period.end_on > day))
 
 
 @dataclass

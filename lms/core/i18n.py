@@ -25,14 +25,11 @@ def translations():
     if not has_app_context():
         return get_translations()
     state = g.get("_flask_babel")
-    locale = getattr(state, "babel_locale", None)
     remembered = getattr(state, "lms_translations", None)
-    if locale is not None and remembered is not None and remembered[0] is locale:
+    if remembered is not None and remembered[0] is getattr(state, "babel_locale", None):
         return remembered[1]
-    catalogue = get_translations()  # sets g._flask_babel.babel_locale
-    state = g.get("_flask_babel")
-    if state is not None and getattr(state, "babel_locale", None) is not None:
-        state.lms_translations = (state.babel_locale, catalogue)
+    catalogue = get_translations()  # makes g._flask_babel and sets its babel_locale
+    g._flask_babel.lms_translations = (g._flask_babel.babel_locale, catalogue)
     return catalogue
 
 

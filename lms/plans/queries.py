@@ -30,6 +30,7 @@ from sqlalchemy import Date, String, and_, cast, exists, func, literal, null, or
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.cadres.models import Cadre, CadreTitle, Membership
+from lms.cadres.queries import covering
 from lms.certificates.models import VALID, Certificate
 from lms.core import clock
 from lms.core.clock import add_months, local_date
@@ -110,10 +111,7 @@ class Rule:
 
 
 def _current_title(day: dt.date):
-    return and_(
-        CadreTitle.cadre_id == Cadre.id, CadreTitle.start_on <= day,
-        or_(CadreTitle.end_on.is_(None), CadreTitle.end_on > day),
-    )
+    return and_(CadreTitle.cadre_id == Cadre.id, covering(CadreTitle, day))
 
 
 def conditions(rule: Rule, day: dt.date) -> list:

@@ -25,6 +25,7 @@ from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select,
 from sqlalchemy.orm import joinedload
 
 from lms.cadres.models import Cadre, CadreFacts, EducationLevel, Membership, PoliticalLevel
+from lms.cadres.queries import covering
 from lms.certificates.models import REVOKED, Certificate
 from lms.core import clock
 from lms.core.db import db
@@ -138,11 +139,6 @@ def _active_on(day: dt.date):
     return and_(Unit.active_from <= day, or_(Unit.active_to.is_(None), Unit.active_to > day))
 
 
-def _covers(period, day: dt.date):
-    """A dated row (``Membership``, ``CadreFacts``: ``start_on`` to an open or later ``end_on``) covering ``day``."""
-    return and_(period.start_on <= day, or_(period.end_on.is_(None), period.end_on > day))
-
-
 # -- the overview ------------------------------------------------------------------------------------
 
 def overview(user, as_of: dt.date | None = None, term: tuple[dt.date, dt.date] | None = None, *,
@@ -199,7 +195,7 @@ def _overview_counts(user, day: dt.date, term_start: dt.date, term_end: dt.date,
     ).all()
 
     # EXISTS rather than a join on DISTINCT memberships: a semi-join, twice as fast on PostgreSQL at scale
-    member = exists().where(Membership.cadre_id == Cadre.id, _covers(Membership, day))
+    member = exists().where(Membership.cadre_id == Cadre.id, covering(Membership, day))
     if not whole_tree:
         member = member.where(Unit.id == Membership.unit_id, in_scope)
     # the facts row covering the day, else (no history) the cadre's current values
@@ -210,7 +206,7 @@ def _overview_counts(user, day: dt.date, term_start: dt.date, term_end: dt.date,
     groups = db.session.execute(
         select(employment, Cadre.gender, education, political, func.count())
         .select_from(Cadre)
-        .outerjoin(CadreFacts, and_(CadreFacts.cadre_id == Cadre.id, _covers(CadreFacts, day)))
+        .outerjoin(CadreFacts, and_(CadreFacts.cadre_id == Cadre.id, covering(CadreFacts, day)))
         .where(member)
         .group_by(employment, Cadre.gender, education, political)
     ).all()
@@ -241,10 +237,8 @@ def _sent_to_study(in_scope, whole_tree: bool, start: dt.date, end: dt.date) -> 
         RecordEntry.kind == KIND_EXTERNAL, sent_on >= start, sent_on <= end,
     )
     if not whole_tree:
-        query = query.join(Membership, and_(
-            Membership.cadre_id == RecordEntry.cadre_id, Membership.start_on <= sent_on,
-            or_(Membership.end_on.is_(None), Membership.end_on > sent_on),
-        )).join(Unit, Unit.id == Membership.unit_id).where(in_scope)
+        query = query.join(Membership, and_(Membership.cadre_id == RecordEntry.cadre_id, covering(Membership, sent_on))
+                           ).join(Unit, Unit.id == Membership.unit_id).where(in_scope)
     return {kind: int(n) for kind, n in db.session.execute(query.group_by(RecordEntry.study_kind)).all()
             if kind is not None}
 
