@@ -76,6 +76,9 @@ class ModuleForm(BaseForm):
                                     validators=[InputRequired(_l("Vui lòng nhập thời lượng."))])
     tracks = TrackChecksField(_l("Khu vực"))
     content = TextAreaField(_l("Nội dung (Markdown)"), validators=[Optional(), Length(max=200_000)])
+    quiz = TextAreaField(_l("Bài kiểm tra cuối bài (GIFT hoặc Aiken)"), validators=[Optional(), Length(max=200_000)])
+    pass_mark = IntegerField(_l("Điểm đạt (%)"), default=70,
+                             validators=[Optional(), NumberRange(1, 100, _l("Điểm đạt phải là số phần trăm từ 1 đến 100."))])
     save = SubmitField(_l("Lưu"))
     preview = SubmitField(_l("Xem trước"))
 
@@ -393,6 +396,8 @@ def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, 
             data = operations.ModuleData(
                 title=form.title.data, content=form.content.data or "", duration_minutes=form.duration_minutes.data,
                 track_codes=list(form.tracks.data or []),
+                quiz=(form.quiz.data or "") if "quiz" in request.form else None,  # absent: left as it is
+                pass_mark=form.pass_mark.data or 70,
             )
             try:
                 saved = operations.update_module(module, data) if module else operations.add_module(version, data)
@@ -441,8 +446,10 @@ def edit_module(module_id: int):
             return redirect(url_for(".edit_module", module_id=same.id))
         flash(_("Phiên bản đã xuất bản không sửa được. Bấm \"Sửa\" để tạo bản nháp."), "info")
         return redirect(url_for(".course", course_id=course.id))
+    source = module.quiz_source
     form = ModuleForm(title=module.title, duration_minutes=module.duration_minutes,
-                      tracks=[t.code for t in module.tracks], content=module.content)
+                      tracks=[t.code for t in module.tracks], content=module.content,
+                      quiz=source.text if source else "", pass_mark=source.pass_mark if source else 70)
     _with_track_choices(form)
     return _module_form_page(course, version, form, module)
 

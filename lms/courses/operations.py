@@ -15,6 +15,7 @@ from lms.core.text import fold, nfc
 from lms.courses import storage
 from lms.courses.models import (
     ARCHIVED, DRAFT, PUBLISHED, Asset, Course, CourseAuthor, CourseVersion, Enrolment, Module, ModuleProgress,
+    ModuleQuizSource,
 )
 from lms.orgs.models import Track
 
@@ -39,6 +40,8 @@ class ModuleData:
     duration_minutes: int = 10
     track_codes: list[str] = field(default_factory=list)  # empty = common
     key: str | None = None
+    quiz: str | None = None  # the quiz file's text, GIFT or Aiken; "" removes it; None leaves it as it is
+    pass_mark: int = 70  # percent, with ``quiz``
 
 
 def slugify(text: str) -> str:
@@ -156,6 +159,7 @@ def _validate_module(data: ModuleData) -> tuple[str, list[Track]]:
 def add_module(version: CourseVersion, data: ModuleData) -> Module:
     _require_draft(version)
     title, tracks = _validate_module(data)
+    quiz = _checked_quiz(data, None)
     existing = set(db.session.scalars(select(Module.key).where(Module.version_id == version.id)))
     key = data.key or slugify(title)
     if data.key and not _FILENAME.match(data.key):
@@ -172,6 +176,7 @@ def add_module(version: CourseVersion, data: ModuleData) -> Module:
     module.tracks = tracks
     db.session.add(module)
     db.session.flush()
+    _set_quiz(module, quiz)
     return module
 
 
@@ -186,13 +191,60 @@ def nfc_text(text: str) -> str:
 def update_module(module: Module, data: ModuleData) -> Module:
     _require_draft(module.version)
     title, tracks = _validate_module(data)
+    quiz = _checked_quiz(data, module)
     module.title = title
     module.content = nfc_text(data.content)
     module.duration_minutes = int(data.duration_minutes)
     module.tracks = tracks
     module.is_common = not tracks
     db.session.flush()
+    _set_quiz(module, quiz)
     return module
+
+
+_NO_CHANGE = object()
+
+
+def _checked_quiz(data: ModuleData, module: Module | None):
+    """The module's quiz file as ``data`` asks for it, checked as a package's quiz file is (every error
+    as "file:line: message", ValidationError on ``quiz`` before anything is written): a transient
+    ``ModuleQuizSource``, None to remove it, or ``_NO_CHANGE``."""
+    from lms.quizzes.formats import detect_format
+    from lms.quizzes.operations import source_problems
+
+    if data.quiz is None:
+        return _NO_CHANGE
+    text = nfc_text(data.quiz).strip()
+    if not text:
+        return None
+    if not 1 <= int(data.pass_mark) <= 100:
+        raise ValidationError({"pass_mark": str(_l("Điểm đạt phải là số phần trăm từ 1 đến 100."))})
+    fmt = detect_format(text)
+    current = module.quiz_source if module is not None else None
+    key = module.key if module is not None else slugify(data.title)
+    filename = current.filename if current is not None and current.format == fmt else f"{key}.{'gift' if fmt == 'gift' else 'txt'}"
+    source = ModuleQuizSource(filename=filename, format=fmt, text=text + "\n", pass_mark=int(data.pass_mark))
+    problems = source_problems(source)
+    if problems:
+        raise ValidationError({"quiz": "; ".join(problems)})
+    return source
+
+
+def _set_quiz(module: Module, source) -> None:
+    if source is _NO_CHANGE:
+        return
+    current = module.quiz_source
+    if source is None:
+        if current is not None:
+            db.session.delete(current)
+    elif current is None:
+        source.module_id = module.id
+        db.session.add(source)
+    else:
+        current.filename, current.format, current.text, current.pass_mark = (
+            source.filename, source.format, source.text, source.pass_mark)
+    db.session.flush()
+    db.session.expire(module, ["quiz_source", "has_quiz"])
 
 
 def move_module(module: Module, offset: int) -> None:

@@ -352,3 +352,49 @@ def test_course_chooses_its_certificate_template_hours_and_validity(trainer, cou
     r = trainer.post(f"/author/courses/{course.id}/settings", data={
         "title": "Đối thoại tại nơi làm việc", "certificate_template": "khong-co", "validity_months": "24"})
     assert r.status_code == 422
+
+
+QUIZ_GIFT = """::Câu 1:: Ai thành lập công đoàn cơ sở? {=Người lao động ~Chủ doanh nghiệp ~Chính quyền}
+
+::Câu 2:: Đối thoại định kỳ ít nhất mấy lần một năm? {#1}
+"""
+
+
+def test_a_module_quiz_is_written_in_the_browser(app, trainer, course):
+    """The module form takes the quiz as GIFT or Aiken text (the same reader and errors as a course
+    package's quiz file): an error names its line and saves nothing; a good quiz is kept verbatim,
+    shown again for editing, built into the module's quiz at publishing, and removed when emptied."""
+    from lms.quizzes.models import Quiz
+
+    url = f"/author/courses/{course.id}/modules/new"
+    bad = trainer.post(url, data={"title": "Kiểm tra cuối khóa", "duration_minutes": "5", "content": "Ôn tập",
+                                  "quiz": "::Câu 1:: Thiếu ngoặc đóng {=Đúng ~Sai\n", "pass_mark": "80", "save": "1"})
+    assert bad.status_code == 422
+    text = html_text(bad)
+    assert re.search(r"kiem-tra-cuoi-khoa\.gift:\d+:", text) and "Thiếu ngoặc đóng" in text  # kept as typed
+    assert "Kiểm tra cuối khóa" not in [m.title for m in version(course, 1).modules]
+    out_of_range = trainer.post(url, data={"title": "Kiểm tra cuối khóa", "duration_minutes": "5",
+                                           "quiz": QUIZ_GIFT, "pass_mark": "0", "save": "1"})
+    assert out_of_range.status_code == 422 and "từ 1 đến 100" in html_text(out_of_range)
+
+    assert trainer.post(url, data={"title": "Kiểm tra cuối khóa", "duration_minutes": "5", "content": "Ôn tập",
+                                   "quiz": QUIZ_GIFT, "pass_mark": "80", "save": "1"}).status_code == 302
+    module = next(m for m in version(course, 1).modules if m.title == "Kiểm tra cuối khóa")
+    assert module.quiz_source.filename == f"{module.key}.gift" and module.quiz_source.pass_mark == 80
+    assert module.quiz_source.text == QUIZ_GIFT
+    edit = html_text(trainer.get(f"/author/modules/{module.id}/edit"))
+    assert "Ai thành lập công đoàn cơ sở?" in edit and 'value="80"' in trainer.get(
+        f"/author/modules/{module.id}/edit").get_data(as_text=True)
+
+    assert trainer.post(f"/author/courses/{course.id}/publish").status_code == 302
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
+    assert quiz is not None and len(quiz.slots) == 2 and quiz.pass_mark == 80
+
+    assert trainer.post(f"/author/courses/{course.id}/draft").status_code == 302
+    draft_module = next(m for m in version(course, 2).modules if m.title == "Kiểm tra cuối khóa")
+    assert draft_module.quiz_source is not None  # the draft copies the quiz file
+    assert trainer.post(f"/author/modules/{draft_module.id}/edit", data={
+        "title": "Kiểm tra cuối khóa", "duration_minutes": "5", "quiz": "", "save": "1"}).status_code == 302
+    db.session.expire_all()
+    assert version(course, 2).modules[-1].quiz_source is None
+    assert next(m for m in version(course, 1).modules if m.title == "Kiểm tra cuối khóa").quiz_source is not None

@@ -1,8 +1,10 @@
 """Journeys in real Chromium (Debian's, through Playwright) against gunicorn on localhost.
 
-- A trainer writes a course in the browser — a module with an image, one module per track — and
-  publishes it; a cadre of each track sees exactly their modules on a phone-sized screen, reads,
-  moves on, and coming back later from another device lands where they stopped.
+- A trainer writes a course in the browser — a module with an image and a quiz, one module per track —,
+  imports a GIFT file into the question bank, previews the course as each track and publishes it; a
+  cadre of each track sees exactly their modules on a phone-sized screen, reads, passes the quiz
+  (tapping "submit" right after typing an answer), moves on, and coming back later from another
+  device lands where they stopped.
 - A cadre answers half a quiz, reloads and finds the answers, finishes on another browser context,
   submits, and sees the result and feedback as the policy says.
 """
@@ -16,6 +18,12 @@ from tests.courses.test_authoring import png_bytes
 from tests.e2e.conftest import DESKTOP, PASSWORD, login, shot
 
 pytestmark = pytest.mark.browser
+
+
+QUIZ = """::Câu 1:: Ai tham gia đối thoại định kỳ? {=Người sử dụng lao động và công đoàn ~Chỉ công đoàn}
+
+::Câu 2:: Đối thoại định kỳ ít nhất mấy lần một năm? {#1}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -63,9 +71,32 @@ def test_trainer_writes_and_publishes_then_each_track_learns_on_a_phone(server, 
         if title == "Vì sao phải đối thoại":
             trainer.click("button[name=preview]")
             assert trainer.locator("img[alt='Sơ đồ đối thoại']").count() == 1
+            trainer.fill("#quiz", QUIZ)  # the module's quiz, written in the form
+            trainer.fill("#pass_mark", "60")
         trainer.click("button[name=save]")
         trainer.wait_for_url(re.compile(r"/author/courses/\d+"))
     shot(trainer, "trainer-course-draft-desktop")
+
+    # a GIFT file into the course's question bank: preview, then save
+    gift = tmp_path / "ngan-hang.gift"
+    gift.write_text("::Đối thoại:: Ai chủ trì đối thoại định kỳ? {=Người sử dụng lao động ~Công đoàn}\n", encoding="utf-8")
+    trainer.goto(course_url)
+    trainer.click("text=Ngân hàng câu hỏi, kết quả và thống kê")
+    trainer.click("text=Nhập câu hỏi (GIFT/Aiken)")
+    trainer.set_input_files("input[type=file]", str(gift))
+    trainer.click("form button.primary")
+    assert "Ai chủ trì đối thoại định kỳ?" in trainer.content()
+    trainer.click("text=Lưu vào ngân hàng câu hỏi")
+    assert "Đã lưu 1 câu hỏi" in trainer.content()
+
+    # the learner's view of each track, before publishing
+    for track, shown, hidden in (("business", "Đối thoại ở doanh nghiệp", "Đối thoại ở cơ quan"),
+                                 ("public", "Đối thoại ở cơ quan", "Đối thoại ở doanh nghiệp")):
+        trainer.goto(course_url)
+        trainer.click(f"a[href$='/preview?track={track}']")
+        outline = trainer.locator("#outline").inner_text()
+        assert shown in outline and hidden not in outline, (track, outline)
+    trainer.goto(course_url)
     trainer.click("text=Xuất bản phiên bản 1")
     trainer.wait_for_load_state()
     assert "Đã xuất bản" in trainer.content()
@@ -89,8 +120,29 @@ def test_trainer_writes_and_publishes_then_each_track_learns_on_a_phone(server, 
         # the image loads from the platform and the page fits the phone's width
         assert phone.evaluate("document.querySelector('.lesson img').naturalWidth") == 1
         assert phone.evaluate("document.documentElement.scrollWidth") <= 360
+        assert phone.locator("section.quiz-block").count() == 1  # the quiz the trainer wrote in the form
         shot(phone, f"{username}-module-phone")
-        phone.click("text=Đánh dấu đã học xong")
+        # the module ends with its quiz: answered right, it completes the module
+        phone.click("section.quiz-block button.primary")
+        phone.wait_for_url(re.compile(r"/attempts/\d+"))
+        for _ in range(5):
+            right = phone.get_by_label("Người sử dụng lao động và công đoàn")
+            if right.count():
+                right.check()
+            number = phone.locator("form.quiz .answer input[type=text], form.quiz .answer input[inputmode]")
+            if number.count():
+                number.first.fill("1")
+            if not phone.locator("button[name=go][value=next]").count():
+                break
+            phone.click("button[name=go][value=next]")
+        shot(phone, f"{username}-quiz-answered-phone")
+        # tapped right after typing: the autosave's "Đang lưu…" must not move the button from under the finger
+        phone.click("button[name=go][value=finish]")
+        phone.click("form[action$='/submit'] button.primary")
+        phone.wait_for_url(re.compile(r"/result"))
+        assert "100,0%" in phone.content(), username
+        phone.goto(server.url + "/learn/courses/E2E-DOI-THOAI")  # on to the next lesson
+        phone.click(f"ol.modules >> text={titles[1]}")
         phone.wait_for_url(re.compile(r"/modules/"))
         assert titles[1] in phone.locator("h1").inner_text()
 
