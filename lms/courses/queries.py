@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Integer, String, bindparam, exists, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.core.cache import StampedCache
@@ -46,29 +47,40 @@ class CatalogueItem:
         return round(100 * self.done / self.modules) if self.modules else 0
 
 
+@functools.cache
+def _published_versions():
+    """Published versions with their courses, by title (built once: every catalogue and home page runs it)."""
+    return (select(CourseVersion).where(CourseVersion.status == PUBLISHED)
+            .options(joinedload(CourseVersion.course)).order_by(CourseVersion.title))
+
+
+@functools.cache
+def _enrolments_with_progress():
+    """A cadre's (``cadre_id``) enrolments in ``course_ids``, each with its completed modules, oldest first."""
+    completed = (select(func.count()).where(ModuleProgress.enrolment_id == Enrolment.id,
+                                            ModuleProgress.completed_at.is_not(None))
+                 .correlate(Enrolment).scalar_subquery())
+    return (select(Enrolment, completed)
+            .where(Enrolment.cadre_id == bindparam("cadre_id", type_=Integer),
+                   Enrolment.course_id.in_(bindparam("course_ids", type_=Integer, expanding=True)))
+            .order_by(Enrolment.enrolled_at, Enrolment.id))
+
+
 def catalogue(cadre, q: str = "") -> list[CatalogueItem]:
     """Published courses with at least one module for the cadre's track, with the cadre's progress.
 
     Two queries (versions with their courses, enrolments with their progress) and the module counts from
     the per-process cache; one more when a closed course might be assigned to the cadre.
     """
-    query = (
-        select(CourseVersion).where(CourseVersion.status == PUBLISHED)
-        .options(joinedload(CourseVersion.course)).order_by(CourseVersion.title)
-    )
-    query = query.where(*search_terms(CourseVersion.search_key, q))
+    query = _published_versions()
+    if q:
+        query = query.where(*search_terms(CourseVersion.search_key, q))
     versions = db.session.scalars(query).all()
     course_ids = [v.course_id for v in versions]
     enrolments: dict[int, Enrolment] = {}
     done: dict[int, int] = {}
     if course_ids:
-        completed = (select(func.count()).where(ModuleProgress.enrolment_id == Enrolment.id,
-                                                ModuleProgress.completed_at.is_not(None))
-                     .correlate(Enrolment).scalar_subquery())
-        for e, n in db.session.execute(
-            select(Enrolment, completed).where(Enrolment.cadre_id == cadre.id, Enrolment.course_id.in_(course_ids))
-            .order_by(Enrolment.enrolled_at, Enrolment.id)
-        ):
+        for e, n in db.session.execute(_enrolments_with_progress(), {"cadre_id": cadre.id, "course_ids": course_ids}):
             enrolments[e.course_id] = e  # the latest enrolment wins
             done[e.id] = n
     version_ids = {v.id for v in versions} | {e.version_id for e in enrolments.values()}
@@ -264,15 +276,21 @@ def learner_outline(code: str, cadre) -> Outline | None:
     if cadre is None:
         course = course_by_code(code)
         return outline(course, None) if course is not None else None
-    latest = (select(Enrolment.id).where(Enrolment.cadre_id == cadre.id, Enrolment.course_id == Course.id)
-              .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc()).limit(1)
-              .correlate(Course).scalar_subquery())
-    row = db.session.execute(
-        select(Course, Enrolment).outerjoin(Enrolment, Enrolment.id == latest).where(Course.code == code)
-    ).first()
+    row = db.session.execute(_course_with_latest_enrolment(), {"cadre_id": cadre.id, "code": code}).first()
     if row is None:
         return None
     return _outline(row[0], cadre, row[1])
+
+
+@functools.cache
+def _course_with_latest_enrolment():
+    """The course ``code`` with the latest enrolment of ``cadre_id`` on it, if any (built once)."""
+    latest = (select(Enrolment.id)
+              .where(Enrolment.cadre_id == bindparam("cadre_id", type_=Integer), Enrolment.course_id == Course.id)
+              .order_by(Enrolment.enrolled_at.desc(), Enrolment.id.desc()).limit(1)
+              .correlate(Course).scalar_subquery())
+    return (select(Course, Enrolment).outerjoin(Enrolment, Enrolment.id == latest)
+            .where(Course.code == bindparam("code", type_=String)))
 
 
 def _outline(course: Course, cadre, enrolment: Enrolment | None, version: CourseVersion | None = None,
@@ -290,9 +308,15 @@ def _outline(course: Course, cadre, enrolment: Enrolment | None, version: Course
     visible = [m for m in snapshot.modules if m.visible_to(learner_track)]
     done = set()
     if enrolment is not None:
-        done = set(db.session.scalars(select(ModuleProgress.module_key).where(
-            ModuleProgress.enrolment_id == enrolment.id, ModuleProgress.completed_at.is_not(None))))
+        done = set(db.session.scalars(_completed_keys(), {"enrolment_id": enrolment.id}))
     return Outline(course, snapshot.version, visible, done, enrolment)
+
+
+@functools.cache
+def _completed_keys():
+    """Keys of the modules completed in enrolment ``enrolment_id`` (built once)."""
+    return select(ModuleProgress.module_key).where(
+        ModuleProgress.enrolment_id == bindparam("enrolment_id", type_=Integer), ModuleProgress.completed_at.is_not(None))
 
 
 def my_courses(cadre) -> list[CatalogueItem]:

@@ -22,11 +22,12 @@ a cycle, one whose cycle has not run out), overdue, due soon, in progress, assig
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import Date, String, and_, cast, exists, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, Integer, String, and_, bindparam, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.cadres.models import Cadre, CadreTitle, Membership
@@ -451,21 +452,36 @@ def plans_of(cadre: Cadre, plans, day: dt.date) -> set[int]:
 
 
 def _standing_rules(cadre: Cadre, plans, day: dt.date, exemptions: bool = True) -> tuple[set[int], set[int]]:
-    """(ids of the plans whose audience holds ``cadre``, ids of the assignments they are exempt from): one query."""
+    """(ids of the plans whose audience holds ``cadre``, ids of the assignments they are exempt from): one query.
+
+    For the per-process snapshot of :func:`assigned_plans` (every home page asks), the statement is
+    built once per day and kept with the snapshot: building and keying a union of every plan's rule
+    cost more than running it.
+    """
     if cadre.unit_id is None or not plans:
         return set(), set()
+    if plans is assigned_plans():
+        statement = _plans_cache.get(("rules", day, exemptions), lambda: _rules_statement(plans, day, exemptions))
+    else:
+        statement = _rules_statement(plans, day, exemptions)
+    found: tuple[set[int], set[int]] = (set(), set())
+    for kind, ref in db.session.execute(statement, {"cadre_id": cadre.id}):
+        found[kind].add(ref)
+    return found
+
+
+def _rules_statement(plans, day: dt.date, exemptions: bool):
+    """The union behind :func:`_standing_rules`, for the cadre bound as ``cadre_id``."""
+    cadre_id = bindparam("cadre_id", type_=Integer)
     selects = [
         select(literal(0).label("kind"), literal(plan.id).label("ref")).select_from(Cadre)
         .join(Unit, Unit.id == Cadre.unit_id)
-        .where(Cadre.id == cadre.id, *conditions(plan.rule if isinstance(plan, PlanInfo) else Rule.of(plan), day))
+        .where(Cadre.id == cadre_id, *conditions(plan.rule if isinstance(plan, PlanInfo) else Rule.of(plan), day))
         for plan in plans
     ]
     if exemptions:
-        selects.append(select(literal(1), Exemption.assignment_id).where(Exemption.cadre_id == cadre.id))
-    found: tuple[set[int], set[int]] = (set(), set())
-    for kind, ref in db.session.execute(union_all(*selects)):
-        found[kind].add(ref)
-    return found
+        selects.append(select(literal(1), Exemption.assignment_id).where(Exemption.cadre_id == cadre_id))
+    return union_all(*selects)
 
 
 def cadre_progress(cadre_id: int, course_ids: list[int]) -> Progress:
@@ -473,14 +489,8 @@ def cadre_progress(cadre_id: int, course_ids: list[int]) -> Progress:
     progress = Progress()
     if not course_ids:
         return progress
-    rows = db.session.execute(union_all(
-        select(literal(0).label("kind"), Enrolment.course_id, Enrolment.completed_at,
-               cast(null(), Date).label("issued_on"))
-        .where(Enrolment.cadre_id == cadre_id, Enrolment.course_id.in_(course_ids)),
-        select(literal(1), Certificate.course_id, cast(null(), UTCDateTime), Certificate.issued_on)
-        .where(Certificate.cadre_id == cadre_id, Certificate.course_id.in_(course_ids), Certificate.status == VALID),
-    ))
-    for kind, course_id, completed_at, issued_on in rows:
+    for kind, course_id, completed_at, issued_on in db.session.execute(
+            _progress_statement(), {"cadre_id": cadre_id, "course_ids": list(course_ids)}):
         if kind == 1:
             progress.completions[(cadre_id, course_id)].append(issued_on)
         elif completed_at is None:
@@ -488,6 +498,20 @@ def cadre_progress(cadre_id: int, course_ids: list[int]) -> Progress:
         else:
             progress.completions[(cadre_id, course_id)].append(local_date(completed_at))
     return progress
+
+
+@functools.cache
+def _progress_statement():
+    """The statement of :func:`cadre_progress` (built once: every home page runs it)."""
+    cadre_id = bindparam("cadre_id", type_=Integer)
+    course_ids = bindparam("course_ids", type_=Integer, expanding=True)
+    return union_all(
+        select(literal(0).label("kind"), Enrolment.course_id, Enrolment.completed_at,
+               cast(null(), Date).label("issued_on"))
+        .where(Enrolment.cadre_id == cadre_id, Enrolment.course_id.in_(course_ids)),
+        select(literal(1), Certificate.course_id, cast(null(), UTCDateTime), Certificate.issued_on)
+        .where(Certificate.cadre_id == cadre_id, Certificate.course_id.in_(course_ids), Certificate.status == VALID),
+    )
 
 
 def cadre_history(cadre: Cadre) -> History:

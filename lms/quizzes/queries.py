@@ -14,7 +14,7 @@ from typing import Any
 
 import nh3
 from markupsafe import Markup, escape
-from sqlalchemy import case, func, select
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from lms.core import db as core_db
@@ -85,14 +85,54 @@ class QuizBlock:
         return not self.quiz.is_closed(self.now) and (self.attempts_left is None or self.attempts_left > 0)
 
 
+_QUIZ_COURSE = joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)
+
+
+def quiz_with_course(quiz_id: int) -> Quiz | None:
+    """The quiz with its module, version and course: one statement."""
+    return db.session.scalars(_quiz_with_course(), {"quiz_id": quiz_id}).first()
+
+
+def attempt_with_course(attempt_id: int, lock: bool = False) -> Attempt | None:
+    """The attempt with its quiz, module, version and course: one statement; ``lock`` takes the
+    attempt's row lock (``FOR UPDATE OF attempts``) in it."""
+    return db.session.scalars(_attempt_with_course(lock), {"attempt_id": attempt_id}).first()
+
+
+@functools.cache
+def _quiz_with_course():
+    return select(Quiz).options(_QUIZ_COURSE).where(Quiz.id == bindparam("quiz_id", type_=Integer))
+
+
+@functools.cache
+def _attempt_with_course(lock: bool):
+    """Built once per kind: the attempt pages and every autosave run it."""
+    statement = (select(Attempt).options(joinedload(Attempt.quiz).options(_QUIZ_COURSE))
+                 .where(Attempt.id == bindparam("attempt_id", type_=Integer)))
+    return statement.with_for_update(of=Attempt) if lock else statement
+
+
+@functools.cache
+def _module_quiz():
+    """The quiz of module ``module_id`` with its slots (built once: every module page runs it)."""
+    return select(Quiz).options(joinedload(Quiz.slots)).where(Quiz.module_id == bindparam("module_id", type_=Integer))
+
+
+@functools.cache
+def _attempts_of():
+    """The attempts of cadre ``cadre_id`` at quiz ``quiz_id``, in order (built once)."""
+    return (select(Attempt).where(Attempt.quiz_id == bindparam("quiz_id", type_=Integer),
+                                  Attempt.cadre_id == bindparam("cadre_id", type_=Integer))
+            .order_by(Attempt.number))
+
+
 def quiz_block(module: Module, cadre, now: dt.datetime | None = None) -> QuizBlock | None:
     """The module's quiz with the cadre's attempts (2 queries), or None when the module has no quiz."""
     now = now or core_db.utcnow()
-    quiz = db.session.scalars(select(Quiz).options(joinedload(Quiz.slots)).where(Quiz.module_id == module.id)).unique().first()
+    quiz = db.session.scalars(_module_quiz(), {"module_id": module.id}).unique().first()
     if quiz is None:
         return None
-    attempts = list(db.session.scalars(select(Attempt).where(
-        Attempt.quiz_id == quiz.id, Attempt.cadre_id == cadre.id).order_by(Attempt.number)))
+    attempts = list(db.session.scalars(_attempts_of(), {"quiz_id": quiz.id, "cadre_id": cadre.id}))
     open_attempt = next((a for a in reversed(attempts) if a.state == IN_PROGRESS), None)
     questions = sum(s.count if s.question_id is None else 1 for s in quiz.slots)
     result = result_of(quiz, [a.fraction for a in attempts if a.state == GRADED])  # as quiz_result() reads them
@@ -148,10 +188,14 @@ class AttemptPages:
 
 
 def _answers(attempt: Attempt) -> list[AttemptAnswer]:
-    return list(db.session.scalars(
-        select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id).order_by(AttemptAnswer.position)
-        .options(joinedload(AttemptAnswer.question))
-    ))
+    return list(db.session.scalars(_answers_statement(), {"attempt_id": attempt.id}))
+
+
+@functools.cache
+def _answers_statement():
+    """The answers of attempt ``attempt_id`` with their questions, in order (built once: every attempt page)."""
+    return (select(AttemptAnswer).where(AttemptAnswer.attempt_id == bindparam("attempt_id", type_=Integer))
+            .order_by(AttemptAnswer.position).options(joinedload(AttemptAnswer.question)))
 
 
 def _items(attempt: Attempt) -> list[Item]:

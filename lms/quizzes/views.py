@@ -17,7 +17,6 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
 
 from lms.core import db as core_db
 from lms.core.db import db
@@ -26,7 +25,7 @@ from lms.core.forms import ActionForm
 from lms.core.i18n import _, format_number
 from lms.core.policy import require
 from lms.courses import operations as course_operations
-from lms.courses.models import Course, CourseVersion, Module
+from lms.courses.models import Course
 from lms.quizzes import operations, queries
 from lms.quizzes.formats import detect_format, export_gift
 from lms.quizzes.forms import GradeForm, ImportConfirmForm, ImportForm, QuizSettingsForm
@@ -92,16 +91,11 @@ def _learner_module_url(quiz: Quiz) -> str:
 
 
 #: A quiz's module, version and course, which the policy and the pages read: joined in the same statement.
-_QUIZ_COURSE = joinedload(Quiz.module).joinedload(Module.version).joinedload(CourseVersion.course)
-_ATTEMPT_COURSE = joinedload(Attempt.quiz).options(_QUIZ_COURSE)
-
-
 def _attempt_for_learner(attempt_id: int, lock: bool = False) -> Attempt:
     """The cadre's own attempt with its quiz, module, version and course: one statement. ``lock`` (a
     request that writes answers) takes the attempt's row lock in that same statement, which
     ``operations.save_answer(..., locked=True)`` then relies on."""
-    attempt = db.get_or_404(Attempt, attempt_id, options=[_ATTEMPT_COURSE],
-                            with_for_update={"of": Attempt} if lock else None)
+    attempt = queries.attempt_with_course(attempt_id, lock) or abort(404)
     require("quizzes.attempt", attempt)
     return attempt
 
@@ -112,7 +106,7 @@ def _attempt_for_learner(attempt_id: int, lock: bool = False) -> Attempt:
 @login_required
 def start(quiz_id: int):
     require("courses.learn")
-    quiz = db.get_or_404(Quiz, quiz_id, options=[_QUIZ_COURSE])
+    quiz = queries.quiz_with_course(quiz_id) or abort(404)
     cadre = current_user.cadre
     module = quiz.module
     enrolment = course_operations.open_enrolment(cadre, module.version.course)
@@ -234,7 +228,7 @@ def submit(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/result")
 @login_required
 def result(attempt_id: int):
-    attempt = db.get_or_404(Attempt, attempt_id, options=[_ATTEMPT_COURSE])
+    attempt = queries.attempt_with_course(attempt_id) or abort(404)
     require("quizzes.review", attempt)
     quiz = attempt.quiz
     own = attempt.cadre_id == current_user.cadre_id
