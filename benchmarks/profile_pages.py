@@ -54,15 +54,41 @@ def logged_in(app, user: dict):
     return client
 
 
-def profile_quiz(app, args) -> None:
+def take_quiz(app, user: dict, rng, step=lambda kind, call: call()) -> None:
+    """One cadre takes the quiz of run.TAKER_MODULE as load.py's takers do; ``step(kind, call)`` runs each request."""
     import html
+
+    from werkzeug.datastructures import MultiDict
+
+    import load
+
+    client = step("login", lambda: logged_in(app, user))
+    page = step("module", lambda: client.get(f"/learn/courses/{run.COURSE}/modules/{run.TAKER_MODULE}"))
+    text = page.get_data(as_text=True)
+    start = load.QUIZ_START.search(text).group(1)
+    response = step("start", lambda: client.post(start, data={"csrf_token": load.csrf_of(text)}))
+    attempt_url = load.local_path(response.location)
+    text = step("attempt", lambda: client.get(attempt_url)).get_data(as_text=True)
+    for page_number in range(1, 100):
+        token = html.unescape(re.search(r'data-csrf="([^"]+)"', text).group(1))
+        for save_url, prefix, section in load.SECTION.findall(text):
+            fields = load.answer_fields(section, prefix, rng)
+            response = step("autosave", lambda: client.post(save_url, data=MultiDict(fields), headers={"X-CSRFToken": token}))
+            assert response.get_json()["saved"] is True
+        if 'name="go" value="next"' not in text:
+            break
+        text = step("attempt", lambda: client.get(f"{attempt_url}?page={page_number + 1}")).get_data(as_text=True)
+    text = step("finish", lambda: client.get(f"{attempt_url}/finish")).get_data(as_text=True)
+    response = step("submit", lambda: client.post(f"{attempt_url}/submit", data={"csrf_token": load.csrf_of(text)}))
+    assert step("result", lambda: client.get(load.local_path(response.location))).status_code == 200
+
+
+def profile_quiz(app, args) -> None:
     import random
     from collections import defaultdict
 
     from sqlalchemy import event
-    from werkzeug.datastructures import MultiDict
 
-    import load
     from lms.core.db import db
 
     users = run.give_logins(app, args.rounds)
@@ -84,26 +110,7 @@ def profile_quiz(app, args) -> None:
         return response
 
     def take(number: int, user: dict) -> None:
-        rng = random.Random(number)
-        client = step("login", lambda: logged_in(app, user))
-        page = step("module", lambda: client.get(f"/learn/courses/{run.COURSE}/modules/{run.TAKER_MODULE}"))
-        text = page.get_data(as_text=True)
-        start = load.QUIZ_START.search(text).group(1)
-        response = step("start", lambda: client.post(start, data={"csrf_token": load.csrf_of(text)}))
-        attempt_url = load.local_path(response.location)
-        text = step("attempt", lambda: client.get(attempt_url)).get_data(as_text=True)
-        for page_number in range(1, 100):
-            token = html.unescape(re.search(r'data-csrf="([^"]+)"', text).group(1))
-            for save_url, prefix, section in load.SECTION.findall(text):
-                fields = load.answer_fields(section, prefix, rng)
-                response = step("autosave", lambda: client.post(save_url, data=MultiDict(fields), headers={"X-CSRFToken": token}))
-                assert response.get_json()["saved"] is True
-            if 'name="go" value="next"' not in text:
-                break
-            text = step("attempt", lambda: client.get(f"{attempt_url}?page={page_number + 1}")).get_data(as_text=True)
-        text = step("finish", lambda: client.get(f"{attempt_url}/finish")).get_data(as_text=True)
-        response = step("submit", lambda: client.post(f"{attempt_url}/submit", data={"csrf_token": load.csrf_of(text)}))
-        step("result", lambda: client.get(load.local_path(response.location)))
+        take_quiz(app, user, random.Random(number), step)
 
     take(0, users[0])  # warm the caches
     half = len(users) // 2

@@ -12,6 +12,7 @@ be written after the submission that graded the attempt.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import random
@@ -19,7 +20,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -474,8 +475,7 @@ def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None =
         submit_attempt(attempt, now)
         raise AttemptClosed(_("Đã hết giờ làm bài: câu trả lời gửi sau giờ không được lưu, bài đã được nộp tự động."),
                             attempt)
-    answer = db.session.scalar(select(AttemptAnswer).options(joinedload(AttemptAnswer.question)).where(
-        AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.position == position))
+    answer = db.session.scalar(_answer_at(), {"attempt_id": attempt.id, "position": position})
     if answer is None:
         raise ValidationError({"position": _("Không có câu hỏi này trong bài làm.")})
     cls = question_type(answer.question.type)
@@ -486,6 +486,14 @@ def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None =
     answer.saved_at = now
     db.session.flush()
     return answer
+
+
+@functools.cache
+def _answer_at():
+    """The answer at ``position`` of attempt ``attempt_id`` with its question (built once: every autosave)."""
+    return select(AttemptAnswer).options(joinedload(AttemptAnswer.question)).where(
+        AttemptAnswer.attempt_id == bindparam("attempt_id", type_=Integer),
+        AttemptAnswer.position == bindparam("position", type_=Integer))
 
 
 def prefix_for(position: int) -> str:
