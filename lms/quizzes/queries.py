@@ -99,6 +99,17 @@ def attempt_with_course(attempt_id: int, lock: bool = False) -> Attempt | None:
     return db.session.scalars(_attempt_with_course(lock), {"attempt_id": attempt_id}).first()
 
 
+def locked_attempt(attempt_id: int) -> Attempt | None:
+    """The attempt alone, under its row lock (``FOR UPDATE``): what an autosave reads. Its quiz is
+    loaded only if needed (an attempt whose time ran out is submitted and graded)."""
+    return db.session.scalars(_locked_attempt(), {"attempt_id": attempt_id}).first()
+
+
+@functools.cache
+def _locked_attempt():
+    return select(Attempt).where(Attempt.id == bindparam("attempt_id", type_=Integer)).with_for_update()
+
+
 @functools.cache
 def _quiz_with_course():
     return select(Quiz).options(_QUIZ_COURSE).where(Quiz.id == bindparam("quiz_id", type_=Integer))

@@ -174,7 +174,8 @@ def save_page(attempt_id: int):
 @login_required
 def save_answer(attempt_id: int, position: int):
     """Autosave of one question (quiz.js): answers only ``{"saved": true, "saved_at": …}``."""
-    attempt = _attempt_for_learner(attempt_id, lock=True)
+    attempt = queries.locked_attempt(attempt_id) or abort(404)
+    require("quizzes.attempt", attempt)
     try:
         answer = operations.save_answer(attempt, position, request.form, locked=True)
     except operations.AttemptClosed as exc:
