@@ -140,3 +140,24 @@ def test_cadre_items_most_urgent_first(province, plan, publish, clock):
     assert [i.course.code for i in block["due_soon"]] == ["SAP"]
     assert [i.course.code for i in block["assigned"]] == ["SAU"]
     assert queries.home_block(province["cadre_b"]) == {"overdue": [], "due_soon": [], "assigned": []}
+
+
+def test_the_home_block_follows_the_day_while_the_plans_stay_the_same(make, province, publish):
+    """The audiences' statement is kept with the plans' snapshot, one per day: a rule with dates in it
+    ("elected within 6 months") must be read for the day asked, not the first day it was built for."""
+    newly = operations.create_plan(operations.PlanData("Cán bộ mới bầu", new_within_months=6), province["users"]["admin"])
+    operations.create_assignment(newly, operations.AssignmentData([publish("MOI-BAU")], due_on=D(2025, 12, 31)),
+                                 today=D(2025, 1, 1))
+    cadre = make.cadre("Hoàng Văn Tân", unit=province["biz"], titles=["uv_bch"], start_on=D(2025, 1, 10))
+    db.session.commit()  # the plans' snapshot is kept from here on
+    assert queries.assigned_plans() is queries.assigned_plans()
+    assert [i.course.code for i in queries.cadre_items(cadre, D(2025, 3, 1))] == ["MOI-BAU"]
+    assert queries.cadre_items(cadre, D(2025, 7, 11)) == []  # more than 6 months after the election
+    assert queries.assigned_course_ids(cadre, D(2025, 7, 11)) == set()
+    assert [i.course.code for i in queries.cadre_items(cadre, D(2025, 3, 1))] == ["MOI-BAU"]
+    # a new plan is a new snapshot, with its own statement
+    everyone = operations.create_plan(operations.PlanData("Mọi cán bộ"), province["users"]["admin"])
+    operations.create_assignment(everyone, operations.AssignmentData([publish("CHUNG")], due_on=D(2025, 12, 31)),
+                                 today=D(2025, 1, 1))
+    db.session.commit()
+    assert [i.course.code for i in queries.cadre_items(cadre, D(2025, 7, 11))] == ["CHUNG"]
