@@ -50,7 +50,7 @@ sys.path.insert(0, str(BENCH))
 #: The production serving settings, used for the platform and for the hello-world baseline alike:
 #: 4 processes (2 per core) of 2 threads each; a thread waiting on PostgreSQL lets the other run. The
 #: worker class is gthread that accepts a connection only with a thread free (lms/core/serving.py).
-GUNICORN = ["--worker-class", "lms.core.serving.ThreadWorker", "--workers", "4", "--threads", "2", "--backlog", "2048"]
+GUNICORN = ["--worker-class", "lms.core.serving.ThreadWorker", "--workers", "2", "--threads", "2", "--backlog", "2048"]
 PASSWORD = "benchmark-mat-khau-2026"
 #: Logins created for the benchmark use a cheap hash: thousands of quiz takers log in within one think
 #: time, and scrypt (the production default, ~60 ms of CPU) would make the ramp-up measure hashing.

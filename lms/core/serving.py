@@ -11,7 +11,7 @@ This worker stops listening while all its threads are busy and listens again as 
 so a new connection waits in the kernel's queue for the first free thread of any worker — the single
 queue of the sync worker — and kept-alive connections keep gthread's cheap reuse. Serve with::
 
-    gunicorn --worker-class lms.core.serving.ThreadWorker --workers 4 --threads 2 "lms:create_app()"
+    gunicorn --worker-class lms.core.serving.ThreadWorker --workers 2 --threads 2 "lms:create_app()"
 """
 from __future__ import annotations
 
