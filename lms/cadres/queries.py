@@ -13,7 +13,6 @@ from lms.orgs.models import Unit
 from lms.orgs.queries import scope_filter
 
 
-
 def covering(period, day):
     """A dated row (``Membership``, ``CadreTitle``, ``CadreFacts``: from ``start_on`` to an open or later
     ``end_on``) that covers ``day`` (a date, or a date column)."""

@@ -448,30 +448,33 @@ def assigned_plans() -> tuple[PlanInfo, ...]:
 
 def plans_of(cadre: Cadre, plans, day: dt.date) -> set[int]:
     """Ids of the ``plans`` (ORM plans or :class:`PlanInfo`) whose audience holds ``cadre`` on ``day``: one query."""
-    return _standing_rules(cadre, plans, day, exemptions=False)[0]
+    return _standing_rules(cadre, plans, lambda: _rules_statement(plans, day, exemptions=False))[0]
 
 
-def _standing_rules(cadre: Cadre, plans, day: dt.date, exemptions: bool = True) -> tuple[set[int], set[int]]:
-    """(ids of the plans whose audience holds ``cadre``, ids of the assignments they are exempt from): one query.
+def _assigned_standing(cadre: Cadre, day: dt.date) -> tuple[tuple[PlanInfo, ...], set[int], set[int]]:
+    """The snapshot of :func:`assigned_plans`, the ids of its plans whose audience holds ``cadre`` on
+    ``day`` and the ids of the assignments the cadre is exempt from: one query. Every home page asks, so
+    the statement is built once per day and kept with the snapshot (building and keying a union of
+    every plan's rule cost more than running it)."""
+    plans = assigned_plans()
+    member_of, exempt = _standing_rules(cadre, plans, lambda: _plans_cache.get(
+        ("rules", day), lambda: _rules_statement(plans, day, exemptions=True)))
+    return plans, member_of, exempt
 
-    For the per-process snapshot of :func:`assigned_plans` (every home page asks), the statement is
-    built once per day and kept with the snapshot: building and keying a union of every plan's rule
-    cost more than running it.
-    """
+
+def _standing_rules(cadre: Cadre, plans, statement) -> tuple[set[int], set[int]]:
+    """(ids of the plans whose audience holds ``cadre``, ids of the assignments they are exempt from),
+    by ``statement()``, a :func:`_rules_statement` of ``plans``."""
     if cadre.unit_id is None or not plans:
         return set(), set()
-    if plans is assigned_plans():
-        statement = _plans_cache.get(("rules", day, exemptions), lambda: _rules_statement(plans, day, exemptions))
-    else:
-        statement = _rules_statement(plans, day, exemptions)
     found: tuple[set[int], set[int]] = (set(), set())
-    for kind, ref in db.session.execute(statement, {"cadre_id": cadre.id}):
+    for kind, ref in db.session.execute(statement(), {"cadre_id": cadre.id}):
         found[kind].add(ref)
     return found
 
 
 def _rules_statement(plans, day: dt.date, exemptions: bool):
-    """The union behind :func:`_standing_rules`, for the cadre bound as ``cadre_id``."""
+    """The union of every plan's rule on ``day`` (and the exemptions), for the cadre bound as ``cadre_id``."""
     cadre_id = bindparam("cadre_id", type_=Integer)
     selects = [
         select(literal(0).label("kind"), literal(plan.id).label("ref")).select_from(Cadre)
@@ -549,8 +552,7 @@ def cadre_items(cadre: Cadre, day: dt.date | None = None) -> list[CadreItem]:
     per-process snapshot.
     """
     day = day or today()
-    plans = assigned_plans()
-    member_of, exempt = _standing_rules(cadre, plans, day)
+    plans, member_of, exempt = _assigned_standing(cadre, day)
     mine = [p for p in plans if p.id in member_of]
     if not mine:
         return []
@@ -602,8 +604,7 @@ def assigned_course_ids(cadre: Cadre, day: dt.date | None = None) -> set[int]:
     """Ids of the courses assigned to ``cadre`` (and not exempt): one query, whatever the number of courses."""
     if cadre is None:
         return set()
-    plans = assigned_plans()
-    member_of, exempt = _standing_rules(cadre, plans, day or today())
+    plans, member_of, exempt = _assigned_standing(cadre, day or today())
     return {c.id for p in plans if p.id in member_of for a in p.assignments if a.id not in exempt for c in a.courses}
 
 

@@ -90,7 +90,6 @@ def _learner_module_url(quiz: Quiz) -> str:
     return url_for("learn.module", code=module.version.course.code, key=module.key)
 
 
-#: A quiz's module, version and course, which the policy and the pages read: joined in the same statement.
 def _attempt_for_learner(attempt_id: int, lock: bool = False) -> Attempt:
     """The cadre's own attempt with its quiz, module, version and course: one statement. ``lock`` (a
     request that writes answers) takes the attempt's row lock in that same statement, which
