@@ -15,14 +15,19 @@ Modes (the spec file is a JSON object; keys below):
                 PostgreSQL's used per request in the measured window, read from /proc.
 
 ``quiz``        ``takers`` cadres take a quiz at once, each with its own connection per request (as
-                behind a reverse proxy), ``think`` seconds (±50 %) between steps: log in, open the
-                module page, start the attempt, open each page of the attempt, autosave every question
-                through ``/quizzes/attempts/<id>/answers/<position>`` with the X-CSRFToken header,
-                submit, see the result. Starts are spread over ``ramp`` seconds; at most ``max_sockets``
+                behind a reverse proxy), ``think`` seconds (±50 %) before each of their actions: log
+                in, open the module page, start the attempt (the POST and the attempt page it
+                redirects to: one action), answer each question (its autosave through
+                ``/quizzes/attempts/<id>/answers/<position>`` with the X-CSRFToken header), open the
+                next page of the attempt, open the confirmation, submit (and see the result it
+                redirects to): 13 actions, 16 requests, 12 think times. Starts are spread over ``ramp`` seconds (a ramp-up, as Moodle's
+                JMeter plans have: 800 s for their 10,000 users); at most ``max_sockets``
                 requests are in flight (waiting for a socket counts in the latency); everything stops at
                 ``time_limit``. Every autosave answered 200 ``{"saved": true}`` is written to
                 ``saved_out`` (JSON lines: attempt id, position, the fields sent) for run.py to check
-                against the database.
+                against the database. Also reports ``concurrent_max`` (most takers between their
+                log-in and their result at one moment), ``all_at_once_s`` (how long every taker was),
+                and, with ``server_pid``, the server's and PostgreSQL's CPU per request.
 
 ``weight``      logs in, fetches each of ``paths`` and every same-origin resource it references
                 (stylesheets, scripts, images, icons, and ``url(...)`` inside stylesheets), and reports
@@ -420,8 +425,12 @@ class QuizStats:
     failed: int = 0
     saved: int = 0
 
+    recent: list[float] = field(default_factory=list)  # quiz requests since the last progress line
+
     def record(self, kind: str, ms: float) -> None:
         self.latencies.setdefault(kind, []).append(ms)
+        if kind != "login":
+            self.recent.append(ms)
 
     def error(self, key: str) -> None:
         self.errors[key] = self.errors.get(key, 0) + 1
@@ -459,6 +468,7 @@ async def quiz(spec: dict) -> dict:
         rng = random.Random(number)
         await asyncio.sleep(rng.uniform(0, ramp))
         b = Browser(port, keep_alive=False, sockets=sockets)
+        spans[number][0] = time.perf_counter() - t0
         try:
             started = time.perf_counter()
             await login(b, user["username"], user["password"])
@@ -469,6 +479,7 @@ async def quiz(spec: dict) -> dict:
             if start is None:
                 stats.error("module:no-quiz")
                 raise RuntimeError("no quiz on the module page")
+            await pause(rng)
             response = await expect("start", b.post(start.group(1), {"csrf_token": csrf_of(page.text)}), 302)
             attempt_url = local_path(response.location)
             page = await expect("attempt", b.get(attempt_url), 200)
@@ -487,9 +498,11 @@ async def quiz(spec: dict) -> dict:
                         stats.error("autosave:not-saved")
                 if 'name="go" value="next"' not in page.text:
                     break
+                await pause(rng)
                 page = await expect("attempt", b.get(f"{attempt_url}?page={page_number + 1}"), 200)
             await pause(rng)
             response = await expect("finish", b.get(f"{attempt_url}/finish"), 200)
+            await pause(rng)
             response = await expect("submit", b.post(f"{attempt_url}/submit", {"csrf_token": csrf_of(response.text)}), 302)
             await expect("result", b.get(local_path(response.location)), 200)
             stats.finished += 1
@@ -500,15 +513,23 @@ async def quiz(spec: dict) -> dict:
             if not isinstance(exc, RuntimeError):
                 stats.error(type(exc).__name__)
         finally:
+            spans[number][1] = time.perf_counter() - t0
             b.close()
 
     async def progress() -> None:
         for _ in range(int(time_limit) + 10):
             await asyncio.sleep(10)
             done = stats.finished + stats.failed
-            log(f"quiz: {time.perf_counter() - t0:5.0f} s, {done}/{len(takers)} takers done, {stats.saved} answers saved, "
-                f"{sum(stats.errors.values())} errors")
+            now = time.perf_counter() - t0
+            active = sum(1 for start, end in spans if start is not None and end is None)
+            window, stats.recent = stats.recent, []
+            log(f"quiz: {now:5.0f} s, {active} taking, {done}/{len(takers)} done, {stats.saved} answers saved, "
+                f"{sum(stats.errors.values())} errors; last 10 s: {len(window) / 10:.0f} requests/s, "
+                f"p95 {_round(percentile(window, 0.95))} ms")
 
+    spans: list[list[float | None]] = [[None, None] for _ in takers]  # when each taker began and ended (s after t0)
+    pid = spec.get("server_pid")
+    cpu_server, cpu_database = (server_cpu(pid), command_cpu("postgres")) if pid else (None, None)
     tasks = [asyncio.ensure_future(take(i, user)) for i, user in enumerate(takers)]
     reporter = asyncio.ensure_future(progress())
     _, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.perf_counter()))
@@ -520,6 +541,18 @@ async def quiz(spec: dict) -> dict:
     saved_out.close()
     elapsed = time.perf_counter() - t0
     cpu = os.times()
+    server_seconds = server_cpu(pid) - cpu_server if pid else None
+    database_seconds = command_cpu("postgres") - cpu_database if pid else None
+    # How many took the quiz at the same moment: a sweep over every taker's span (log-in to result).
+    events = sorted([(s, 1) for s, e in spans if s is not None] + [(e, -1) for s, e in spans if e is not None],
+                    key=lambda event: (event[0], event[1]))
+    active = concurrent_max = 0
+    for _, change in events:
+        active += change
+        concurrent_max = max(concurrent_max, active)
+    starts = [s for s, _ in spans if s is not None]
+    ends = [e for _, e in spans if e is not None]
+    all_at_once = (min(ends) - max(starts)) if len(starts) == len(takers) and ends else None
     quiz_kinds = [k for k in stats.latencies if k != "login"]
     quiz_latencies = [v for k in quiz_kinds for v in stats.latencies[k]]
     requests = sum(len(v) for v in stats.latencies.values())
@@ -533,6 +566,10 @@ async def quiz(spec: dict) -> dict:
                       "max_ms": _round(max(v))} for k, v in sorted(stats.latencies.items())},
         "errors": stats.errors,
         "client_cpu_share": round(((cpu.user - cpu_start.user) + (cpu.system - cpu_start.system)) / elapsed, 2),
+        "concurrent_max": concurrent_max,
+        "all_at_once_s": None if all_at_once is None else round(max(0.0, all_at_once), 1),
+        "server_cpu_ms_per_request": _per_request(server_seconds, requests),
+        "postgres_cpu_ms_per_request": _per_request(database_seconds, requests),
     }
 
 
