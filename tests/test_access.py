@@ -48,6 +48,7 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "cadre_import.template": ({"admin"}, None),
     "reports.overview": ({"union", "other_union", "admin"}, {"union", "other_union", "admin"}),
     "reports.unit": (ADMINS, ADMINS),
+    "reports.term": ({"admin"}, {"admin"}),
     "learn.catalogue": (LEARNERS, None),
     "learn.course": (LEARNERS, None),
     "learn.enrol": (None, LEARNERS),

@@ -1,4 +1,5 @@
-"""Settings a federation admin edits in the browser (issuing unit, place name, signer, seal, public URL):
+"""Settings a federation admin edits in the browser (issuing unit, place name, signer, seal, public URL,
+the reports' default term):
 dated data kept in the database, not code. Defaults apply until someone saves a value."""
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ DEFAULTS: dict[str, object] = {
     "serial_pattern": "{number}/GCN-{issuer_short}-{year}",
     "public_base_url": "http://127.0.0.1:5000",
     "renewal_reminder_days": 60,
+    # The reports' default period, the union's current term (nhiệm kỳ), as ISO dates: a dated fact each
+    # federation sets (lms.reports.views.term); unset, the reports open on the calendar year.
+    "term_start": None,
+    "term_end": None,
 }
 
 

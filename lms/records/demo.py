@@ -24,12 +24,15 @@ from sqlalchemy import insert
 from lms.core.db import db
 from lms.core.i18n import format_number
 from lms.records.models import KIND_CLASS, KIND_EXTERNAL, Attendance, RecordEntry, TrainingClass
+from lms.reports.operations import set_default_term
 
 if TYPE_CHECKING:  # lms.demo imports this module
     from lms.demo import DemoCadre, DemoContext, DemoUnit
 
 TERM_START = dt.date(2014, 1, 1)
 TERM_END = dt.date(2019, 9, 30)
+#: The article's term as the reports' default period (the article was written before its end).
+REPORT_TERM = (dt.date(2014, 1, 1), dt.date(2019, 12, 31))
 CLASSES_TOTAL = 47
 ATTENDANCES_TOTAL = 3573
 CLASSES_PER_YEAR = {2014: 7, 2015: 8, 2016: 8, 2017: 8, 2018: 8, 2019: 8}
@@ -148,9 +151,12 @@ def build_classes(ctx: DemoContext) -> str:
     _levels_before_study(ctx, entry_rows)
     db.session.execute(insert(Attendance), attendance_rows)
     db.session.execute(insert(RecordEntry), entry_rows)
+    # The reports open on the article's term, as a federation admin would set it (/reports/term).
+    set_default_term(REPORT_TERM[0], REPORT_TERM[1], ctx.users["admin"])
     sent = sum(count for _, count, *_ in SENT_TO_STUDY)
     return (f"{CLASSES_TOTAL} lớp tập huấn 2014–2019, {format_number(len(attendance_rows))} lượt học viên; "
-            f"{sent} cán bộ được cử đi học (7 thạc sĩ, 8 cao cấp, 8 trung cấp lý luận chính trị)")
+            f"{sent} cán bộ được cử đi học (7 thạc sĩ, 8 cao cấp, 8 trung cấp lý luận chính trị); "
+            f"báo cáo mở với nhiệm kỳ {REPORT_TERM[0]:%d/%m/%Y}–{REPORT_TERM[1]:%d/%m/%Y}")
 
 
 def _random_day(rng: random.Random, start: dt.date, end: dt.date) -> dt.date:

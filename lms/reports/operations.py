@@ -1,4 +1,5 @@
-"""Writes of the reports area: computing the standard reports ahead of time (``lms reports refresh``)."""
+"""Writes of the reports area: the default term, and computing the standard reports ahead of time
+(``lms reports refresh``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,6 +11,7 @@ from sqlalchemy import delete, select
 from lms.accounts.models import ROLE_FEDERATION_ADMIN, ROLE_UNION_ADMIN, User
 from lms.core.clock import utcnow
 from lms.core.db import db
+from lms.core.settings import save_settings
 from lms.orgs.models import Unit
 from lms.reports import queries
 from lms.reports.models import ReportSnapshot
@@ -53,7 +55,10 @@ def refresh_snapshots(depth: int = 1, day: dt.date | None = None) -> list[Refres
         scope = Scope(ROLE_UNION_ADMIN, unit)
         timed(f"overview {unit.code}", lambda scope=scope: queries.overview(scope, as_of=day, refresh=True))
 
-    periods = [queries.Filters(), queries.Filters(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))]
+    periods = [queries.Filters(*queries.default_term(day))]
+    year = queries.Filters(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
+    if year != periods[0]:  # with no term set, the default is the year itself
+        periods.append(year)
     level = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None), Unit.active_to.is_(None)).order_by(Unit.id)))
     for _ in range(depth + 1):
         following = []
@@ -68,3 +73,10 @@ def refresh_snapshots(depth: int = 1, day: dt.date | None = None) -> list[Refres
             following += children
         level = following
     return done
+
+
+def set_default_term(start: dt.date, end: dt.date, actor: User | None = None) -> None:
+    """Set the period the reports open on (the union's current term). Refuses an end before the start."""
+    if end < start:
+        raise ValueError("the term ends before it starts")
+    save_settings({"term_start": start.isoformat(), "term_end": end.isoformat()}, actor.id if actor else None)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import and_, case, distinct, exists, func, literal, or_, select, true, union
 from sqlalchemy.orm import joinedload
@@ -29,19 +29,32 @@ from lms.cadres.queries import covering
 from lms.certificates.models import REVOKED, Certificate
 from lms.core import clock
 from lms.core.db import db
+from lms.core.settings import get_settings
 from lms.courses.models import Course, Enrolment
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
 from lms.orgs.queries import scope_root
 from lms.records.models import KIND_EXTERNAL, STUDY_KINDS, Attendance, RecordEntry, TrainingClass
 from lms.reports import snapshots
 
-#: The article's term, the default period of the term figures: 01/01/2014–31/12/2019.
-DEFAULT_TERM = (dt.date(2014, 1, 1), dt.date(2019, 12, 31))
-
-
 def today() -> dt.date:
     """Today in the platform's time zone, from the platform's clock."""
     return clock.local_today()
+
+
+def default_term(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The period the reports open on: the term a federation admin set (settings ``term_start`` and
+    ``term_end``; ``lms demo`` sets the article's 2014–2019), else the calendar year of ``day``."""
+    values = get_settings()
+    if values.get("term_start") and values.get("term_end"):
+        return dt.date.fromisoformat(str(values["term_start"])), dt.date.fromisoformat(str(values["term_end"]))
+    day = day or today()
+    return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+
+
+def term_is_set() -> bool:
+    """Whether a federation admin has set the default term (else the reports open on the year)."""
+    values = get_settings()
+    return bool(values.get("term_start") and values.get("term_end"))
 
 
 @dataclass
@@ -64,8 +77,8 @@ class Overview:
     political: list[Row] = field(default_factory=list)
     female: int = 0
     as_of: dt.date | None = None
-    term_start: dt.date = DEFAULT_TERM[0]
-    term_end: dt.date = DEFAULT_TERM[1]
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
     classes: int = 0
     attendances: int = 0
     study: list[Row] = field(default_factory=list)
@@ -150,7 +163,7 @@ def overview(user, as_of: dt.date | None = None, term: tuple[dt.date, dt.date] |
     computes and keeps it now.
     """
     day = as_of or today()
-    term_start, term_end = term or DEFAULT_TERM
+    term_start, term_end = term or default_term(day)
     result = Overview(root=scope_root(user), as_of=day, term_start=term_start, term_end=term_end)
     key = f"overview:{result.root.id if result.root else 0}:{day}:{term_start}:{term_end}"
     counts, result.freshness = snapshots.cached(
@@ -256,10 +269,11 @@ def _study_rows(counts: dict[str, int]) -> list[Row]:
 
 @dataclass
 class Filters:
-    """What the roll-up is limited to: a period (always), a sector track and a course (optional)."""
+    """What the roll-up is limited to: a period (always: without one, :func:`default_term`), a sector
+    track and a course (optional)."""
 
-    start: dt.date = DEFAULT_TERM[0]
-    end: dt.date = DEFAULT_TERM[1]
+    start: dt.date | None = None
+    end: dt.date | None = None
     track: Track | None = None
     course: Course | None = None
 
@@ -394,6 +408,9 @@ def roll_up(user, unit: Unit, filters: Filters | None = None, day: dt.date | Non
     """
     filters = filters or Filters()
     day = day or today()
+    if filters.start is None or filters.end is None:
+        start, end = default_term(day)
+        filters = replace(filters, start=filters.start or start, end=filters.end or end)
     ancestor_ids = unit.ancestor_ids()[:-1]
     ancestors = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ancestor_ids)))} if ancestor_ids else {}
     root = scope_root(user)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from lms.core.db import db
@@ -15,8 +15,9 @@ from lms.core.i18n import _, format_date
 from lms.core.policy import require
 from lms.courses.models import Course
 from lms.orgs.models import Track, Unit
-from lms.reports import queries
+from lms.reports import operations, queries
 from lms.reports.exports import FORMATS, export_response
+from lms.reports.forms import TermForm
 from lms.reports.tables import overview_charts, overview_tables, rollup_chart, rollup_tables
 
 bp = Blueprint("reports", __name__, url_prefix="/reports", template_folder="templates")
@@ -47,11 +48,13 @@ def _date_arg(name: str, default: dt.date, errors: list[str]) -> dt.date:
 
 
 def _period(errors: list[str]) -> tuple[dt.date, dt.date]:
-    start = _date_arg("from", queries.DEFAULT_TERM[0], errors)
-    end = _date_arg("to", queries.DEFAULT_TERM[1], errors)
+    """The period asked for (``from``, ``to``), else the default term (:func:`queries.default_term`)."""
+    default = queries.default_term()
+    start = _date_arg("from", default[0], errors)
+    end = _date_arg("to", default[1], errors)
     if end < start:
         errors.append(_("Ngày kết thúc phải sau ngày bắt đầu."))
-        start, end = queries.DEFAULT_TERM
+        start, end = default
     return start, end
 
 
@@ -121,3 +124,18 @@ def unit(unit_id: int):
         "reports/unit.html", data=data, tables=tables, chart=rollup_chart(data), args=args, export_url=_export_url(args), errors=errors,
         choices=queries.filter_choices(),
     ))
+
+
+@bp.route("/term", methods=["GET", "POST"])
+@login_required
+def term():
+    """The reports' default period, the union's current term: a dated fact a federation admin sets."""
+    require("settings.edit")
+    current = queries.default_term()
+    form = TermForm(data={"start_on": current[0], "end_on": current[1]} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        operations.set_default_term(form.start_on.data, form.end_on.data, current_user)
+        flash(_("Đã lưu nhiệm kỳ mặc định của báo cáo: %(start)s–%(end)s.",
+                start=format_date(form.start_on.data), end=format_date(form.end_on.data)), "success")
+        return redirect(url_for(".overview"))
+    return render_template("reports/term.html", form=form, is_set=queries.term_is_set())

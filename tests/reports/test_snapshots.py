@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from lms.core import clock
 from lms.core.db import db
 from lms.reports.models import ReportSnapshot
+from lms.reports.operations import set_default_term
 from lms.reports.queries import Filters, overview, roll_up
 from tests.conftest import html_text
 
@@ -96,6 +97,7 @@ def test_the_unit_page_recomputes_on_request_and_checks_access(province, make, s
 
 
 def test_refresh_command_keeps_the_standard_reports(province, app, snapshots_on):
+    set_default_term(dt.date(2014, 1, 1), dt.date(2019, 12, 31))  # the term a federation admin set
     result = app.test_cli_runner().invoke(args=["reports", "refresh"])
     assert result.exit_code == 0, result.output
     keys = set(db.session.scalars(select(ReportSnapshot.key)))
@@ -109,3 +111,11 @@ def test_refresh_command_keeps_the_standard_reports(province, app, snapshots_on)
     assert "Đã tính" in result.output
     # the kept figures are what a reader then gets
     assert overview(province["users"]["admin"]).freshness.is_snapshot
+
+
+def test_without_a_term_the_refresh_keeps_the_year_once(province, app, snapshots_on):
+    result = app.test_cli_runner().invoke(args=["reports", "refresh"])
+    assert result.exit_code == 0, result.output
+    year = clock.local_today().year
+    keys = [k for k in db.session.scalars(select(ReportSnapshot.key)) if k.startswith(f"rollup:{province['fed'].id}:")]
+    assert len(keys) == 1 and f":{year}-01-01:{year}-12-31:" in keys[0]

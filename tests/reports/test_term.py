@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from lms.cadres.operations import transfer
-from lms.reports.queries import overview
+from lms.reports.queries import default_term, overview, term_is_set, today
 from tests.conftest import html_text
 from tests.reports.conftest import sent_to_study, training_class
 
@@ -67,14 +67,42 @@ def test_a_study_counts_where_the_cadre_was_when_sent(province, make):
     assert overview(province["users"]["other_union"], term=TERM).studied("masters") == 0
 
 
-def test_the_term_is_selectable_on_the_page(province, make, client, auth):
+def test_the_reports_open_on_the_year_until_a_federation_admin_sets_the_term(province, make, client, auth):
     p = _province(province, make)
     training_class(province["fed"], dt.date(2015, 3, 10), [p["a"], p["b"]])
     training_class(province["fed"], dt.date(2021, 3, 10), [p["a"]])
     auth.login("admin")
+    year = today().year
+    page = html_text(client.get("/reports/overview"))
+    assert f"01/01/{year}–31/12/{year}" in page and "Đặt nhiệm kỳ mặc định" in page
+    assert "Chưa đặt nhiệm kỳ" in html_text(client.get("/reports/term"))
+
+    backwards = client.post("/reports/term", data={"start_on": "2019-12-31", "end_on": "2014-01-01"})
+    assert backwards.status_code == 200
+    assert "Ngày kết thúc không được trước ngày bắt đầu." in html_text(backwards)
+    assert 'value="2019-12-31"' in backwards.get_data(as_text=True)  # what was typed stays
+    missing = html_text(client.post("/reports/term", data={"start_on": "2014-01-01", "end_on": ""}))
+    assert "Vui lòng nhập ngày kết thúc nhiệm kỳ." in missing
+    assert not term_is_set() and default_term() == (dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+    saved = client.post("/reports/term", data={"start_on": "2014-01-01", "end_on": "2019-12-31"}, follow_redirects=True)
+    text = html_text(saved)
+    assert "Đã lưu nhiệm kỳ mặc định của báo cáo: 01/01/2014–31/12/2019." in text
+    assert "01/01/2014–31/12/2019" in text
+    assert default_term() == TERM
     default = html_text(client.get("/reports/overview"))
     assert "01/01/2014–31/12/2019" in default
+    assert 'value="01/01/2014"' in client.get(f"/reports/units/{province['fed'].id}").get_data(as_text=True)
     chosen = html_text(client.get("/reports/overview?from=01/01/2020&to=2021-12-31"))
     assert "01/01/2020–31/12/2021" in chosen
     assert client.get("/reports/overview?from=01/01/2020&to=2021-12-31&table=classes&format=csv").data.decode(
         "utf-8-sig").splitlines()[1:] == ['"Lớp tập huấn, bồi dưỡng",1', "Lượt cán bộ tham dự,1"]
+
+
+def test_only_a_federation_admin_sets_the_term(province, client, auth):
+    auth.login("union")
+    assert client.get("/reports/term").status_code == 403
+    assert client.post("/reports/term", data={"start_on": "2014-01-01", "end_on": "2019-12-31"}).status_code == 403
+    assert not term_is_set()
+    page = html_text(client.get("/reports/overview"))
+    assert "Đặt nhiệm kỳ mặc định" not in page
