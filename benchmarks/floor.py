@@ -21,8 +21,6 @@ benchmark's application (``create_app`` below), never in the platform. A measure
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import sys
 from pathlib import Path
@@ -66,21 +64,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default=run.SERVER)
     args = parser.parse_args(argv)
 
-    with run.demo_province(args.server, "floor") as (url, instance):
-        app = run.make_app(url, instance)
-        learners = run.give_logins(app, 200, open_attempt_on=run.LEARNER_MODULE)
-        run.dispose(app)
-        work = instance.parent
-        env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "DATABASE_URL": url, "LMS_SECRET_KEY": secrets.token_hex(16)}
-        env.pop("FLASK_DEBUG", None)
+    with run.served_province(args.server, "floor") as (learners, env, work):
         targets = {
             "hello": ("hello:create_app()", BENCH, {"paths": ["/"]}),
             "anonymous": ("floor:create_app()", BENCH, {"paths": ["/_floor/anonymous"]}),
             "logged-in": ("floor:create_app()", BENCH,
                           {"sessions": [{**user, "paths": ["/_floor/logged-in"]} for user in learners]}),
             "layout": ("floor:create_app()", BENCH, {"sessions": [{**user, "paths": ["/_floor/layout"]} for user in learners]}),
-            "learner": ("lms:create_app()", run.ROOT, {"sessions": [
-                {**user, "paths": [[name, path] for name, path in run.learner_pages(user).items()]} for user in learners]}),
+            "learner": ("lms:create_app()", run.ROOT, {"sessions": run.learner_sessions(learners)}),
         }
         runs: dict[str, list[dict]] = {kind: [] for kind in KINDS}
         for number in range(1, args.rounds + 1):

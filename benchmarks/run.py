@@ -155,6 +155,25 @@ def demo_province(server: str, name: str):
         shutil.rmtree(work, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def served_province(server: str, name: str, learners: int = 200):
+    """``(learners, env, work)``: the demo province (as :func:`demo_province`) with ``learners`` learner
+    logins, and the environment gunicorn serves it with: for the scripts that serve things in turn on
+    it (workers.py, floor.py)."""
+    with demo_province(server, name) as (url, instance):
+        app = make_app(url, instance)
+        users = give_logins(app, learners, open_attempt_on=LEARNER_MODULE)
+        dispose(app)
+        env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "DATABASE_URL": url, "LMS_SECRET_KEY": secrets.token_hex(16)}
+        env.pop("FLASK_DEBUG", None)
+        yield users, env, instance.parent
+
+
+def learner_sessions(learners: list[dict]) -> list[dict]:
+    """load.py's throughput sessions of the learner mix: each learner's five pages, labelled."""
+    return [{**user, "paths": [[name, path] for name, path in learner_pages(user).items()]} for user in learners]
+
+
 def run_demo(url: str, instance: Path, secret: str) -> None:
     env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "DATABASE_URL": url, "LMS_SECRET_KEY": secret,
            "LMS_PASSWORD_HASH_METHOD": BENCH_HASH}
@@ -641,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
 
         platform = Server("lms:create_app()", env, work / "platform.log")
         try:
-            sessions = [{**user, "paths": [[name, path] for name, path in learner_pages(user).items()]} for user in learners]
+            sessions = learner_sessions(learners)
             say(f"learner pages: {len(sessions)} cadres, {settings['connections']} connections, {settings['duration']} s")
             mix = load("throughput", {"port": platform.port, "server_pid": platform.process.pid, "sessions": sessions,
                                       **throughput}, work, 600)

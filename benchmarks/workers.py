@@ -10,9 +10,7 @@ rounds alternated within minutes compare two settings. A measurement, not a test
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import secrets
 import statistics
 import sys
 from pathlib import Path
@@ -38,14 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server", default=run.SERVER)
     args = parser.parse_args(argv)
 
-    with run.demo_province(args.server, "workers") as (url, instance):
-        app = run.make_app(url, instance)
-        learners = run.give_logins(app, 200, open_attempt_on=run.LEARNER_MODULE)
-        run.dispose(app)
-        work = instance.parent
-        env = {**os.environ, "LMS_INSTANCE_PATH": str(instance), "DATABASE_URL": url, "LMS_SECRET_KEY": secrets.token_hex(16)}
-        env.pop("FLASK_DEBUG", None)
-        sessions = [{**user, "paths": [[name, path] for name, path in run.learner_pages(user).items()]} for user in learners]
+    with run.served_province(args.server, "workers") as (learners, env, work):
+        sessions = run.learner_sessions(learners)
         runs: dict[str, list[dict]] = {f"{w}x{t}": [] for w, t in args.settings}
         for number in range(1, args.rounds + 1):
             for workers, threads in args.settings:
