@@ -20,8 +20,9 @@ Modes (the spec file is a JSON object; keys below):
                 redirects to: one action), answer each question (its autosave through
                 ``/quizzes/attempts/<id>/answers/<position>`` with the X-CSRFToken header), open the
                 next page of the attempt, open the confirmation, submit (and see the result it
-                redirects to): 13 actions, 16 requests, 12 think times. Starts are spread over ``ramp`` seconds (a ramp-up, as Moodle's
-                JMeter plans have: 800 s for their 10,000 users); at most ``max_sockets``
+                redirects to): 13 actions, 16 requests, 12 think times. Starts are spread over
+                ``ramp`` seconds (a ramp-up, as Moodle's JMeter plans have: 800 s for their 10,000
+                users); at most ``max_sockets``
                 requests are in flight (waiting for a socket counts in the latency); everything stops at
                 ``time_limit``. Every autosave answered 200 ``{"saved": true}`` is written to
                 ``saved_out`` (JSON lines: attempt id, position, the fields sent) for run.py to check

@@ -744,23 +744,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+#: (key, target, comparison, which runs the target applies to). The quick run stands for the 10,000
+#: takers with the same rate (``quiz_rate_as_takers_at_30s``) and computes no national reports.
 TARGETS = [
-    ("hello_rps", None, ""), ("learner_rps", None, ""), ("learner_ratio", 0.5, ">="), ("learner_p50_ms", None, ""),
-    ("learner_p99_ms", 50, "<="), ("queries_per_page_max", 10, "<="), ("queries_growth", 0, "<="),
-    ("page_weight_bytes_max", 30 * 1024, "<="), ("quiz_takers", 10_000, ">="),
-    ("quiz_rate_as_takers_at_30s", 10_000, ">="), ("quiz_p95_ms", 200, "<="),
-    ("quiz_lost_answers", 0, "<="), ("cert_render_ms_p50", 50, "<="), ("cert_zip_seconds", 60, "<="),
-    ("report_p95_ms_national", 300, "<="),
+    ("hello_rps", None, "", "both"), ("learner_rps", None, "", "both"), ("learner_ratio", 0.5, ">=", "both"),
+    ("learner_p50_ms", None, "", "both"), ("learner_p99_ms", 50, "<=", "both"),
+    ("queries_per_page_max", 10, "<=", "both"), ("queries_growth", 0, "<=", "both"),
+    ("page_weight_bytes_max", 30 * 1024, "<=", "both"), ("quiz_takers", 10_000, ">=", "full"),
+    ("quiz_rate_as_takers_at_30s", 10_000, ">=", "both"), ("quiz_p95_ms", 200, "<=", "both"),
+    ("quiz_lost_answers", 0, "<=", "both"), ("cert_render_ms_p50", 50, "<=", "both"),
+    ("cert_zip_seconds", 60, "<=", "both"), ("report_p95_ms_national", 300, "<=", "full"),
 ]
 
 
 def print_summary(result: dict) -> None:
     print(f"{'figure':26} {'value':>12}  target")
-    for key, target, op in TARGETS:
+    for key, target, op, runs in TARGETS:
         value = result.get(key)
         verdict = ""
-        if key == "quiz_takers" and result.get("quick"):
-            verdict = "the full run's (quick: the same rate, next line)"
+        if runs == "full" and result.get("quick"):
+            verdict = f"{op} {target:g} in the full run"
         elif target is not None and value is not None:
             ok = value >= target if op == ">=" else value <= target
             verdict = f"{op} {target:g}  {'ok' if ok else 'MISSED'}"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import ValidationError
 
 from lms.core.text import nfc
 
@@ -72,6 +73,16 @@ class _WTFormsTranslations:
 
 
 _TRANSLATIONS = _WTFormsTranslations()
+
+
+class PeriodMixin:
+    """For a form with ``start_on`` and ``end_on`` dates: the end may not come before the start."""
+
+    def validate_end_on(self, field):
+        if field.data and self.start_on.data and field.data < self.start_on.data:
+            from lms.core.i18n import _l
+
+            raise ValidationError(_l("Ngày kết thúc không được trước ngày bắt đầu."))
 
 
 class BaseForm(FlaskForm):

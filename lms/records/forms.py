@@ -7,20 +7,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from lms.core.forms import BaseForm, choices
+from lms.core.forms import BaseForm, PeriodMixin, choices
 from lms.core.i18n import _l
 from lms.records.models import STUDY_KINDS
 from lms.records.operations import MAX_HOURS
 from lms.records.queries import STUDY_KIND_LABELS
 
 
-class _PeriodMixin:
-    def validate_end_on(self, field):
-        if field.data and self.start_on.data and field.data < self.start_on.data:
-            raise ValidationError(_l("Ngày kết thúc không được trước ngày bắt đầu."))
-
-
-class ClassForm(_PeriodMixin, BaseForm):
+class ClassForm(PeriodMixin, BaseForm):
     title = StringField(_l("Tên lớp"), validators=[DataRequired(_l("Vui lòng nhập tên lớp.")), Length(max=300)])
     topic = StringField(_l("Chuyên đề"), validators=[Optional(), Length(max=300)])
     organiser_unit = SelectField(_l("Đơn vị tổ chức"), coerce=int)
@@ -33,7 +27,7 @@ class ClassForm(_PeriodMixin, BaseForm):
     grants_certificate = BooleanField(_l("Cấp giấy chứng nhận cho học viên đạt"))
 
 
-class ExternalForm(_PeriodMixin, BaseForm):
+class ExternalForm(PeriodMixin, BaseForm):
     study_kind = SelectField(_l("Loại hình đào tạo"),
                              choices=choices([(k, STUDY_KIND_LABELS[k]) for k in STUDY_KINDS]))
     title = StringField(_l("Tên khóa, chương trình đào tạo"),

@@ -2,18 +2,14 @@
 from __future__ import annotations
 
 from wtforms import DateField
-from wtforms.validators import DataRequired, ValidationError
+from wtforms.validators import DataRequired
 
-from lms.core.forms import BaseForm
+from lms.core.forms import BaseForm, PeriodMixin
 from lms.core.i18n import _l
 
 
-class TermForm(BaseForm):
+class TermForm(PeriodMixin, BaseForm):
     """The union's current term (nhiệm kỳ): the period the reports open on."""
 
     start_on = DateField(_l("Nhiệm kỳ từ ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu nhiệm kỳ."))])
     end_on = DateField(_l("đến ngày"), validators=[DataRequired(_l("Vui lòng nhập ngày kết thúc nhiệm kỳ."))])
-
-    def validate_end_on(self, field):
-        if field.data and self.start_on.data and field.data < self.start_on.data:
-            raise ValidationError(_l("Ngày kết thúc không được trước ngày bắt đầu."))

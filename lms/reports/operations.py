@@ -56,7 +56,7 @@ def refresh_snapshots(depth: int = 1, day: dt.date | None = None) -> list[Refres
         timed(f"overview {unit.code}", lambda scope=scope: queries.overview(scope, as_of=day, refresh=True))
 
     periods = [queries.Filters(*queries.default_term(day))]
-    year = queries.Filters(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
+    year = queries.Filters(*queries.calendar_year(day))
     if year != periods[0]:  # with no term set, the default is the year itself
         periods.append(year)
     level = list(db.session.scalars(select(Unit).where(Unit.parent_id.is_(None), Unit.active_to.is_(None)).order_by(Unit.id)))

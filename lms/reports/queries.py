@@ -41,20 +41,23 @@ def today() -> dt.date:
     return clock.local_today()
 
 
-def default_term(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The period the reports open on: the term a federation admin set (settings ``term_start`` and
-    ``term_end``; ``lms demo`` sets the article's 2014–2019), else the calendar year of ``day``."""
+def term_setting() -> tuple[dt.date, dt.date] | None:
+    """The union's current term as a federation admin set it (settings ``term_start`` and ``term_end``;
+    ``lms demo`` sets the article's 2014–2019), or None."""
     values = get_settings()
     if values.get("term_start") and values.get("term_end"):
         return dt.date.fromisoformat(str(values["term_start"])), dt.date.fromisoformat(str(values["term_end"]))
-    day = day or today()
+    return None
+
+
+def default_term(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The period the reports open on: the term set (:func:`term_setting`), else the calendar year of ``day``."""
+    return term_setting() or calendar_year(day or today())
+
+
+def calendar_year(day: dt.date) -> tuple[dt.date, dt.date]:
+    """01/01–31/12 of ``day``'s year: the reports' period until a term is set."""
     return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
-
-
-def term_is_set() -> bool:
-    """Whether a federation admin has set the default term (else the reports open on the year)."""
-    values = get_settings()
-    return bool(values.get("term_start") and values.get("term_end"))
 
 
 @dataclass

@@ -36,7 +36,7 @@ def parse_date(text: str | None) -> dt.date | None:
     return None
 
 
-def _date_arg(name: str, default: dt.date, errors: list[str]) -> dt.date:
+def _date_arg(name: str, default: dt.date | None, errors: list[str]) -> dt.date | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
@@ -48,13 +48,15 @@ def _date_arg(name: str, default: dt.date, errors: list[str]) -> dt.date:
 
 
 def _period(errors: list[str]) -> tuple[dt.date, dt.date]:
-    """The period asked for (``from``, ``to``), else the default term (:func:`queries.default_term`)."""
-    default = queries.default_term()
-    start = _date_arg("from", default[0], errors)
-    end = _date_arg("to", default[1], errors)
+    """The period asked for (``from``, ``to``), else the default term (:func:`queries.default_term`,
+    read only when a date is missing)."""
+    start, end = _date_arg("from", None, errors), _date_arg("to", None, errors)
+    if start is None or end is None:
+        default = queries.default_term()
+        start, end = start or default[0], end or default[1]
     if end < start:
         errors.append(_("Ngày kết thúc phải sau ngày bắt đầu."))
-        start, end = default
+        start, end = queries.default_term()
     return start, end
 
 
@@ -131,11 +133,12 @@ def unit(unit_id: int):
 def term():
     """The reports' default period, the union's current term: a dated fact a federation admin sets."""
     require("settings.edit")
-    current = queries.default_term()
+    term_set = queries.term_setting()
+    current = term_set or queries.calendar_year(queries.today())
     form = TermForm(data={"start_on": current[0], "end_on": current[1]} if request.method == "GET" else None)
     if form.validate_on_submit():
         operations.set_default_term(form.start_on.data, form.end_on.data, current_user)
         flash(_("Đã lưu nhiệm kỳ mặc định của báo cáo: %(start)s–%(end)s.",
                 start=format_date(form.start_on.data), end=format_date(form.end_on.data)), "success")
         return redirect(url_for(".overview"))
-    return render_template("reports/term.html", form=form, is_set=queries.term_is_set())
+    return render_template("reports/term.html", form=form, is_set=term_set is not None)

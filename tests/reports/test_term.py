@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from lms.cadres.operations import transfer
-from lms.reports.queries import default_term, overview, term_is_set, today
+from lms.reports.queries import default_term, overview, term_setting, today
 from tests.conftest import html_text
 from tests.reports.conftest import sent_to_study, training_class
 
@@ -83,7 +83,7 @@ def test_the_reports_open_on_the_year_until_a_federation_admin_sets_the_term(pro
     assert 'value="2019-12-31"' in backwards.get_data(as_text=True)  # what was typed stays
     missing = html_text(client.post("/reports/term", data={"start_on": "2014-01-01", "end_on": ""}))
     assert "Vui lòng nhập ngày kết thúc nhiệm kỳ." in missing
-    assert not term_is_set() and default_term() == (dt.date(year, 1, 1), dt.date(year, 12, 31))
+    assert term_setting() is None and default_term() == (dt.date(year, 1, 1), dt.date(year, 12, 31))
 
     saved = client.post("/reports/term", data={"start_on": "2014-01-01", "end_on": "2019-12-31"}, follow_redirects=True)
     text = html_text(saved)
@@ -103,6 +103,6 @@ def test_only_a_federation_admin_sets_the_term(province, client, auth):
     auth.login("union")
     assert client.get("/reports/term").status_code == 403
     assert client.post("/reports/term", data={"start_on": "2014-01-01", "end_on": "2019-12-31"}).status_code == 403
-    assert not term_is_set()
+    assert term_setting() is None
     page = html_text(client.get("/reports/overview"))
     assert "Đặt nhiệm kỳ mặc định" not in page
