@@ -3,8 +3,8 @@
 - A trainer writes a course in the browser — a module with an image and a quiz, one module per track —,
   imports a GIFT file into the question bank, previews the course as each track and publishes it; a
   cadre of each track sees exactly their modules on a phone-sized screen, reads, passes the quiz
-  (tapping "submit" right after typing an answer), moves on, and coming back later from another
-  device lands where they stopped.
+  (tapping "submit" right after typing an answer; reloading or closing the page right after typing
+  one), moves on, and coming back later from another device lands where they stopped.
 - A cadre answers half a quiz, reloads and finds the answers, finishes on another browser context,
   submits, and sees the result and feedback as the policy says.
 """
@@ -132,6 +132,17 @@ def test_trainer_writes_and_publishes_then_each_track_learns_on_a_phone(server, 
             number = phone.locator("form.quiz .answer input[type=text], form.quiz .answer input[inputmode]")
             if number.count():
                 number.first.fill("1")
+                # the page goes away at once, within the pause the autosave waits for after typing
+                if username == "cadre":  # reloaded: the tab shows the answer again
+                    phone.reload()
+                else:  # closed: the answer reached the server, another device shows it
+                    attempt_url = phone.url
+                    phone.close()
+                    phone = new_page()
+                    login(phone, server, username)
+                    phone.goto(attempt_url)
+                    number = phone.locator("form.quiz .answer input[type=text], form.quiz .answer input[inputmode]")
+                assert number.first.input_value() == "1", username
             if not phone.locator("button[name=go][value=next]").count():
                 break
             phone.click("button[name=go][value=next]")

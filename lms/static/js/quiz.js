@@ -4,37 +4,73 @@
 (function () {
   "use strict";
 
-  var closed = false;
+  var closed = false, leaving = false, savers = [];
+  // What was typed but not yet acknowledged when the page went away, kept in this tab for a short
+  // while: a reload asks for the page before the last save is written, so it shows it again.
+  var STASH = "lms-quiz-unsaved", STASH_MS = 120000;
 
-  function go(url) { if (url) { window.location.href = url; } }
+  function each(list, fn) { Array.prototype.forEach.call(list, fn); }
 
-  function formData(box, prefix) {
-    var body = new FormData();
-    var fields = box.querySelectorAll("input, select, textarea");
-    Array.prototype.forEach.call(fields, function (el) {
-      if (!el.name || el.name.indexOf(prefix) !== 0 || el.disabled) { return; }
-      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) { return; }
-      if (el.tagName === "SELECT" && el.multiple) {
-        Array.prototype.forEach.call(el.options, function (o) { if (o.selected) { body.append(el.name, o.value); } });
-        return;
-      }
-      body.append(el.name, el.value);
+  function fields(box, prefix) {
+    return Array.prototype.filter.call(box.querySelectorAll("input, select, textarea"), function (el) {
+      return el.name && el.name.indexOf(prefix) === 0 && !el.disabled;
     });
-    return body;
   }
 
-  function Saver(form, box) {
+  function values(box, prefix) {  // [[name, value], ...] as the form would send them
+    var out = [];
+    fields(box, prefix).forEach(function (el) {
+      if (el.type === "checkbox" || el.type === "radio") {
+        if (el.checked) { out.push([el.name, el.value]); }
+      } else if (el.tagName === "SELECT" && el.multiple) {
+        each(el.options, function (o) { if (o.selected) { out.push([el.name, o.value]); } });
+      } else {
+        out.push([el.name, el.value]);
+      }
+    });
+    return out;
+  }
+
+  function restore(box, prefix, pairs) {
+    var byName = {};
+    pairs.forEach(function (p) { (byName[p[0]] = byName[p[0]] || []).push(p[1]); });
+    fields(box, prefix).forEach(function (el) {
+      var mine = byName[el.name] || [];
+      if (el.type === "checkbox" || el.type === "radio") {
+        el.checked = mine.indexOf(el.value) >= 0;
+      } else if (el.tagName === "SELECT" && el.multiple) {
+        each(el.options, function (o) { o.selected = mine.indexOf(o.value) >= 0; });
+      } else {
+        el.value = mine.length ? mine.shift() : "";
+      }
+    });
+  }
+
+  function stash(change) {
+    try {
+      var kept = JSON.parse(window.sessionStorage.getItem(STASH) || "{}");
+      change(kept);
+      window.sessionStorage.setItem(STASH, JSON.stringify(kept));
+      return kept;
+    } catch (e) {
+      return {};  // storage refused (private mode, quota): the keepalive request still goes out
+    }
+  }
+
+  function Saver(form, box, kept) {
     var url = box.getAttribute("data-save-url");
     var prefix = box.getAttribute("data-prefix");
     var status = box.querySelector("[data-status]");
     var csrf = form.getAttribute("data-csrf");
-    var busy = false, again = false, wait = 1000, retry = null, typing = null;
+    var busy = false, again = false, wait = 1000, retry = null, typing = null, unsaved = false;
 
     function show(name, text) {
       if (!status) { return; }
       status.textContent = text || form.getAttribute("data-msg-" + name) || "";
       status.className = "hint save-status " + name;
     }
+
+    function forget() { stash(function (k) { delete k[url]; }); }
 
     function done() {
       busy = false;
@@ -43,43 +79,91 @@
 
     function failed() {
       busy = false;
+      unsaved = true;
       show("failed");
       clearTimeout(retry);
       retry = setTimeout(send, wait);
       wait = Math.min(wait * 2, 30000);
     }
 
-    function send() {
-      if (closed) { return; }
-      if (busy) { again = true; return; }
-      busy = true;
-      clearTimeout(retry);
-      show("saving");
-      fetch(url, {
-        method: "POST", body: formData(box, prefix), credentials: "same-origin",
+    function post(keepalive) {
+      // keepalive: the browser finishes the request even if the page goes away meanwhile
+      var body = new FormData();
+      values(box, prefix).forEach(function (p) { body.append(p[0], p[1]); });
+      return fetch(url, {
+        method: "POST", body: body, credentials: "same-origin", keepalive: keepalive,
         headers: { "X-CSRFToken": csrf, "Accept": "application/json" }
       }).then(function (response) {
+        // A save sent as the page goes away keeps the tab's copy: the next page may have been read
+        // before this save was written, even though its answer came back first.
         if (response.status === 409) {
+          if (!keepalive) { forget(); }
           return response.json().then(function (data) {
             closed = true;
             show("closed", data.error);
             setTimeout(function () { go(data.redirect); }, 3000);
+            return false;
           });
         }
         if (!response.ok) { throw new Error(String(response.status)); }
-        return response.json().then(function () { wait = 1000; show("saved"); done(); });
+        return response.json().then(function () {
+          if (!keepalive) { forget(); }
+          return true;
+        });
+      });
+    }
+
+    function send(keepalive) {
+      if (closed) { return; }
+      clearTimeout(typing);
+      if (busy) { again = true; return; }
+      busy = true;
+      unsaved = false;
+      clearTimeout(retry);
+      show("saving");
+      post(keepalive === true).then(function (ok) {
+        if (ok) { wait = 1000; show("saved"); done(); }
       }).catch(failed);
     }
 
-    box.addEventListener("change", function () { clearTimeout(typing); send(); });
+    // The page is going away or out of sight (reload, back, another app on a phone, which may then
+    // close the tab): what is not saved yet is kept in the tab and sent now, with keepalive. A request
+    // already on its way carries older text, so the newest is sent beside it rather than after it.
+    function flush() {
+      if (closed || !unsaved) { return; }
+      var pairs = values(box, prefix);
+      stash(function (k) { k[url] = { at: Date.now(), values: pairs }; });
+      if (busy) {
+        unsaved = false;
+        post(true).catch(function () { unsaved = true; });
+        return;
+      }
+      send(true);
+    }
+
+    box.addEventListener("change", function () { unsaved = true; send(); });
     box.addEventListener("input", function (event) {
       var t = event.target;
       if (t.tagName === "TEXTAREA" || (t.tagName === "INPUT" && t.type !== "checkbox" && t.type !== "radio")) {
+        unsaved = true;
         clearTimeout(typing);
         typing = setTimeout(send, 800);
       }
     });
     window.addEventListener("online", function () { if (status && status.classList.contains("failed")) { send(); } });
+    savers.push(flush);
+
+    var left = kept[url];
+    if (left && Date.now() - left.at < STASH_MS) {
+      restore(box, prefix, left.values);
+      unsaved = true;
+      send();
+    }
+  }
+
+  function leave() {
+    // A button of the form sends every answer of the page itself.
+    if (!leaving) { savers.forEach(function (flush) { flush(); }); }
   }
 
   function clock(seconds) {
@@ -108,7 +192,17 @@
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form[data-quiz]");
     if (form && window.fetch && window.FormData) {
-      Array.prototype.forEach.call(form.querySelectorAll("[data-save-url]"), function (box) { Saver(form, box); });
+      var kept = stash(function (k) {
+        Object.keys(k).forEach(function (url) { if (!(Date.now() - k[url].at < STASH_MS)) { delete k[url]; } });
+      });
+      each(form.querySelectorAll("[data-save-url]"), function (box) { Saver(form, box, kept); });
+      form.addEventListener("submit", function () { leaving = true; });
+      window.addEventListener("pageshow", function () { leaving = false; });  // back from the cache
+      window.addEventListener("beforeunload", leave);  // before the next page is asked for
+      window.addEventListener("pagehide", leave);
+      document.addEventListener("visibilitychange", function () {
+        if (document.visibilityState === "hidden") { leave(); }
+      });
     }
     var timer = document.querySelector("[data-remaining]");
     if (timer) { countdown(timer); }
