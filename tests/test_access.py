@@ -46,6 +46,7 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "cadres.edit": (ADMINS, ADMINS),
     "cadre_import.upload": ({"admin"}, {"admin"}),
     "cadre_import.template": ({"admin"}, None),
+    "reports.index": ({"union", "other_union", "admin"}, None),
     "reports.overview": ({"union", "other_union", "admin"}, {"union", "other_union", "admin"}),
     "reports.unit": (ADMINS, ADMINS),
     "reports.term": ({"admin"}, {"admin"}),
@@ -134,7 +135,7 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
 }
 
 # Allowed GETs that answer with a redirect rather than a page (for the object used here).
-REDIRECTS = {"accounts.login", "records.me", "learn.resume", "learn.module", "quizzes.result", "authoring.edit_module", "authoring.settings", "authoring.new_module"}  # published: edit the draft first
+REDIRECTS = {"accounts.login", "reports.index", "records.me", "learn.resume", "learn.module", "quizzes.result", "authoring.edit_module", "authoring.settings", "authoring.new_module"}  # published: edit the draft first
 
 
 def _url_for_rule(app, rule, objects) -> str:

@@ -85,6 +85,14 @@ def _recomputed():
     return redirect(request.full_path if request.query_string else request.path, code=303)
 
 
+@bp.route("/")
+@login_required
+def index():
+    """/reports/ typed by hand: the reports open on the overview."""
+    require("reports.overview")
+    return redirect(url_for(".overview"))
+
+
 @bp.route("/overview", methods=["GET", "POST"])
 @login_required
 def overview():

@@ -108,6 +108,15 @@ def test_roles_without_reports(setup, client, auth):
         auth.logout()
 
 
+def test_reports_typed_by_hand_open_on_the_overview(setup, client, auth):
+    auth.login("union")
+    response = client.get("/reports/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/reports/overview")
+    auth.logout()
+    auth.login("cadre")
+    assert client.get("/reports/").status_code == 403
+
+
 def test_charts_are_well_formed_svg_without_styles(setup, client, auth):
     auth.login("admin")
     for url in ("/reports/overview", f"/reports/units/{setup['fed'].id}"):
