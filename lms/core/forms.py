@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
+from lms.core.i18n import _l
 from lms.core.text import nfc
 
 
@@ -80,8 +81,6 @@ class PeriodMixin:
 
     def validate_end_on(self, field):
         if field.data and self.start_on.data and field.data < self.start_on.data:
-            from lms.core.i18n import _l
-
             raise ValidationError(_l("Ngày kết thúc không được trước ngày bắt đầu."))
 
 

@@ -55,6 +55,14 @@ def default_term(day: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return term_setting() or calendar_year(day or today())
 
 
+def period(start: dt.date | None, end: dt.date | None, day: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """``start`` and ``end`` where given, the default term's where not (its settings read only then)."""
+    if start is None or end is None:
+        default = default_term(day)
+        start, end = start or default[0], end or default[1]
+    return start, end
+
+
 def calendar_year(day: dt.date) -> tuple[dt.date, dt.date]:
     """01/01–31/12 of ``day``'s year: the reports' period until a term is set."""
     return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
@@ -411,9 +419,8 @@ def roll_up(user, unit: Unit, filters: Filters | None = None, day: dt.date | Non
     """
     filters = filters or Filters()
     day = day or today()
-    if filters.start is None or filters.end is None:
-        start, end = default_term(day)
-        filters = replace(filters, start=filters.start or start, end=filters.end or end)
+    start, end = period(filters.start, filters.end, day)
+    filters = replace(filters, start=start, end=end)
     ancestor_ids = unit.ancestor_ids()[:-1]
     ancestors = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ancestor_ids)))} if ancestor_ids else {}
     root = scope_root(user)

@@ -48,12 +48,8 @@ def _date_arg(name: str, default: dt.date | None, errors: list[str]) -> dt.date 
 
 
 def _period(errors: list[str]) -> tuple[dt.date, dt.date]:
-    """The period asked for (``from``, ``to``), else the default term (:func:`queries.default_term`,
-    read only when a date is missing)."""
-    start, end = _date_arg("from", None, errors), _date_arg("to", None, errors)
-    if start is None or end is None:
-        default = queries.default_term()
-        start, end = start or default[0], end or default[1]
+    """The period asked for (``from``, ``to``), a missing date taken from the default term."""
+    start, end = queries.period(_date_arg("from", None, errors), _date_arg("to", None, errors))
     if end < start:
         errors.append(_("Ngày kết thúc phải sau ngày bắt đầu."))
         start, end = queries.default_term()

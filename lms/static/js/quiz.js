@@ -153,9 +153,8 @@
     window.addEventListener("online", function () { if (status && status.classList.contains("failed")) { send(); } });
     savers.push(flush);
 
-    var left = kept[url];
-    if (left && Date.now() - left.at < STASH_MS) {
-      restore(box, prefix, left.values);
+    if (kept[url]) {  // left unsaved when this tab last showed the page (expired copies are gone)
+      restore(box, prefix, kept[url].values);
       unsaved = true;
       send();
     }
