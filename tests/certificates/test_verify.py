@@ -33,6 +33,8 @@ def test_a_valid_certificate(configured, client):
     assert '<meta name="robots" content="noindex, nofollow">' in raw
     assert response.headers["X-Robots-Tag"] == "noindex, nofollow"
     assert "Đăng xuất" not in text
+    # the platform's icon, like every other page: otherwise each visitor's browser asks for /favicon.ico (404)
+    assert "/static/favicon.svg" in raw
 
 
 def test_a_revoked_certificate(configured, client):
