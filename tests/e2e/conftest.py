@@ -118,21 +118,29 @@ def browser():
 
 @pytest.fixture()
 def new_page(browser, request):
-    """Open pages in fresh browser contexts (phone-sized by default); JavaScript dialogs fail the test."""
+    """Open pages in fresh browser contexts (phone-sized by default); JavaScript dialogs, and resources
+    a page asks for that fail (a stylesheet, an image, the icon), fail the test."""
     contexts = []
     dialogs: list[str] = []
+    missing: list[str] = []  # a page's own resources (styles, scripts, images, icon) that failed
+
+    def resource_failed(response):
+        if response.status >= 400 and not response.request.is_navigation_request():
+            missing.append(f"{response.status} {response.url}")
 
     def make(viewport=PHONE, **kwargs):
         context = browser.new_context(viewport=viewport, locale="vi-VN", **kwargs)
         contexts.append(context)
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("response", resource_failed)
         return page
 
     yield make
     for context in contexts:
         context.close()
     assert not dialogs, f"a script ran a dialog: {dialogs}"
+    assert not missing, f"resources a page asked for failed: {missing}"
 
 
 def shot(page, name: str) -> None:

@@ -4,13 +4,17 @@
   imports a GIFT file into the question bank, previews the course as each track and publishes it; a
   cadre of each track sees exactly their modules on a phone-sized screen, reads, passes the quiz
   (tapping "submit" right after typing an answer; reloading or closing the page right after typing
-  one), moves on, and coming back later from another device lands where they stopped.
+  one), moves on, and coming back later from another device lands where they stopped; the first
+  cadre then finishes the course, downloads the certificate's PDF and, as an anonymous visitor,
+  opens the URL its QR code holds: the certificate is valid.
 - A cadre answers half a quiz, reloads and finds the answers, finishes on another browser context,
   submits, and sees the result and feedback as the policy says.
 """
 from __future__ import annotations
 
 import re
+import subprocess
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -163,6 +167,40 @@ def test_trainer_writes_and_publishes_then_each_track_learns_on_a_phone(server, 
         later.click("text=Đối thoại định kỳ ở cơ sở")
         later.wait_for_url(re.compile(r"/modules/"))
         assert titles[1] in later.locator("h1").inner_text()
+        if username == "cadre":
+            finish_course_and_verify_the_certificate(server, later, new_page, tmp_path)
+
+
+def finish_course_and_verify_the_certificate(server, phone, new_page, tmp_path):
+    """The cadre reads the remaining lessons, which completes the course and issues the certificate;
+    downloads its PDF; the QR code on it, opened by an anonymous visitor, says the certificate is valid."""
+    for _ in range(5):
+        done = phone.locator("form[action*='/done'] button")
+        if not done.count():
+            break
+        done.click()
+        phone.wait_for_load_state()
+    assert "Bạn đã được cấp giấy chứng nhận số" in phone.content()
+    phone.goto(server.url + "/certificates/mine")
+    shot(phone, "cadre-certificates-phone")
+    row = phone.locator("main li, main tr").filter(has_text="Đối thoại định kỳ ở cơ sở").first
+    with phone.expect_download() as download:
+        row.locator("a[href$='.pdf']").click()
+    pdf = tmp_path / "giay-chung-nhan.pdf"
+    download.value.save_as(pdf)
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "GIẤY CHỨNG NHẬN" in text and "Đối thoại định kỳ ở cơ sở" in text
+    subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(tmp_path / "trang")], check=True)
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "trang.png")],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    path = urlsplit(decoded).path
+    assert re.fullmatch(r"/verify/[\w-]+", path), decoded
+
+    visitor = new_page()  # anonymous, on another phone
+    visitor.goto(server.url + path)
+    page = " ".join(visitor.locator("main").inner_text().split())
+    assert "Hợp lệ" in page and "Đối thoại định kỳ ở cơ sở" in page, page
+    shot(visitor, "anonymous-verification-phone")
 
 
 def answer(block):
