@@ -9,7 +9,9 @@ BABEL_DEFAULT_LOCALE = "vi"
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# No pool_pre_ping: a pooled PostgreSQL connection that died while idle is found without a round trip
+# at check-out (lms/core/db.py, _replace_connection_closed_while_idle).
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
 
 # Move every object that exists once the application is built (modules, mappers, templates: about
 # 170,000 of them) out of the garbage collector's reach, so that its full collections no longer stop a

@@ -1,8 +1,8 @@
 """The database goes away under a running server, and the server carries on without a restart.
 
 - PostgreSQL restarting: every connection to the live server's own database is terminated (what a
-  restart does to the pool of every worker) while gunicorn serves. The pool's ``pool_pre_ping``
-  notices the dead connections at checkout, so the next requests — reads and a write — succeed; at
+  restart does to the pool of every worker) while gunicorn serves. The check at check-out
+  (lms/core/db.py) finds the dead connections, so the next requests — reads and a write — succeed; at
   most a request caught in flight may fail, and a bounded number of retries is allowed for it.
   Only this test's database is touched: the server is shared with colleagues.
 - SQLite locked: another process holds ``BEGIN EXCLUSIVE`` on the database file for 2 seconds.
@@ -23,13 +23,14 @@ RETRIES = 2  # a request caught in flight may fail; the one after it must not
 
 
 def _terminate_backends(server_url: str) -> int:
-    """End every session on the server's database (not ours): what a PostgreSQL restart does to them."""
+    """End every session on the server's database (not ours), waiting until each has ended: what a
+    PostgreSQL restart does to them before it accepts connections again."""
     url = sa.make_url(server_url)
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             return len(conn.exec_driver_sql(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                 (url.database,),
             ).all())
     finally:
@@ -80,7 +81,7 @@ def test_the_app_recovers_when_postgresql_restarts(demo_server, server_db, quiz)
         all_failures += failures
         assert response.status == 200 and response.json()["saved"] is True
         assert stored_answers(server_db, attempt.id)[question.position] == value
-    # pool_pre_ping makes even the first request after a restart succeed: nothing was in flight here
+    # the check at check-out makes even the first request after a restart succeed: nothing was in flight here
     assert all_failures == []
 
 
