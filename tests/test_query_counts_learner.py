@@ -213,7 +213,7 @@ def test_a_change_made_by_another_process_shows_on_the_next_request(client, auth
 #: Statements of each step of taking a quiz, counted as above (the request's BEGIN included). Thousands
 #: of cadres take a quiz at once; every statement of these steps is paid thousands of times a minute.
 #: The submission here passes the quiz, so it also records the module as done and checks the course.
-QUIZ_STEPS = {"start": 12, "autosave": 5, "attempt page": 4, "submit": 15, "result": 5}
+QUIZ_STEPS = {"start": 12, "autosave": 4, "attempt page": 4, "submit": 15, "result": 5}
 
 
 def test_taking_a_quiz_costs_a_fixed_number_of_statements(client, auth, learner):
@@ -235,6 +235,10 @@ def test_taking_a_quiz_costs_a_fixed_number_of_statements(client, auth, learner)
             response = client.post(f"{location}/answers/{position}", data=fields[position])
         assert response.get_json()["saved"] is True
         counts["autosave"] = max(counts.get("autosave", 0), len(statements) + 1)
+        # the login's own row only (auth.login_row_only), then the locked attempt with the answer and its question
+        login, answer = (" ".join(sql.split()) for sql in statements[:2])
+        assert "FROM users WHERE" in login and "JOIN" not in login, login
+        assert "FROM attempt_answers JOIN attempts" in answer and "JOIN questions" in answer, answer
     with count_queries() as statements:
         assert client.get(location).status_code == 200
     counts["attempt page"] = len(statements) + 1

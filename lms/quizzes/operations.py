@@ -456,12 +456,13 @@ _ATTEMPT_COLUMNS = [c.key for c in Attempt.__table__.columns]
 
 
 def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None = None,
-                locked: bool = False) -> AttemptAnswer:
+                locked: bool = False, answer: AttemptAnswer | None = None) -> AttemptAnswer:
     """Store the response to one question from submitted form fields (``q<position>-…``).
 
     Raises AttemptClosed once the attempt is submitted or its deadline has passed (the attempt is
     then submitted, with the answers saved before the deadline). ``locked``: the attempt was loaded
-    in this transaction with its row lock (``FOR UPDATE``), so what it says is current.
+    in this transaction with its row lock (``FOR UPDATE``), so what it says is current. ``answer``:
+    the answer at ``position`` with its question, loaded in that same statement (the autosave).
     """
     now = now or core_db.utcnow()
     if not locked:
@@ -475,7 +476,8 @@ def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None =
         submit_attempt(attempt, now)
         raise AttemptClosed(_("Đã hết giờ làm bài: câu trả lời gửi sau giờ không được lưu, bài đã được nộp tự động."),
                             attempt)
-    answer = db.session.scalar(_answer_at(), {"attempt_id": attempt.id, "position": position})
+    if answer is None or answer.attempt_id != attempt.id or answer.position != position:
+        answer = db.session.scalar(_answer_at(), {"attempt_id": attempt.id, "position": position})
     if answer is None:
         raise ValidationError({"position": _("Không có câu hỏi này trong bài làm.")})
     cls = question_type(answer.question.type)

@@ -15,7 +15,7 @@ from typing import Any
 import nh3
 from markupsafe import Markup, escape
 from sqlalchemy import Integer, bindparam, case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.core import db as core_db
 from lms.core.db import db
@@ -108,6 +108,22 @@ def locked_attempt(attempt_id: int) -> Attempt | None:
 @functools.cache
 def _locked_attempt():
     return select(Attempt).where(Attempt.id == bindparam("attempt_id", type_=Integer)).with_for_update()
+
+
+def answer_to_save(attempt_id: int, position: int) -> AttemptAnswer | None:
+    """The answer at ``position`` of attempt ``attempt_id`` with its question and its attempt, under the
+    attempt's row lock (``FOR UPDATE OF attempts``): what an autosave reads, in one statement. None when
+    the attempt has no such question, or there is no such attempt."""
+    return db.session.scalars(_answer_to_save(), {"attempt_id": attempt_id, "position": position}).first()
+
+
+@functools.cache
+def _answer_to_save():
+    return (select(AttemptAnswer).join(AttemptAnswer.attempt)
+            .options(contains_eager(AttemptAnswer.attempt), joinedload(AttemptAnswer.question))
+            .where(AttemptAnswer.attempt_id == bindparam("attempt_id", type_=Integer),
+                   AttemptAnswer.position == bindparam("position", type_=Integer))
+            .with_for_update(of=Attempt))
 
 
 @functools.cache

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from lms.core import db as core_db
+from lms.core.auth import login_row_only
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm
@@ -170,13 +171,17 @@ def save_page(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/answers/<int:position>", methods=["POST"])
+@login_row_only
 @login_required
 def save_answer(attempt_id: int, position: int):
-    """Autosave of one question (quiz.js): answers only ``{"saved": true, "saved_at": …}``."""
-    attempt = queries.locked_attempt(attempt_id) or abort(404)
+    """Autosave of one question (quiz.js): answers only ``{"saved": true, "saved_at": …}``. Thousands of
+    cadres call it at once, so it reads the login's own row and the locked attempt with the answer
+    and its question in one statement."""
+    answer = queries.answer_to_save(attempt_id, position)
+    attempt = answer.attempt if answer is not None else queries.locked_attempt(attempt_id) or abort(404)
     require("quizzes.attempt", attempt)
     try:
-        answer = operations.save_answer(attempt, position, request.form, locked=True)
+        answer = operations.save_answer(attempt, position, request.form, locked=True, answer=answer)
     except operations.AttemptClosed as exc:
         # The answer is refused, but an automatic submission made just now must stay: commit it here,
         # since the request ends with an error status (which rolls back).

@@ -102,6 +102,36 @@ def test_session_token_change_logs_out_everywhere(client, auth, province):
     assert client.get("/").status_code == 302
 
 
+def test_a_login_row_only_view_loads_the_login_alone_and_the_rest_when_read(app, province):
+    """The autosave (``auth.login_row_only``) loads the user's row without the cadre and units every page
+    joins, still checks the session token, and whatever it reads later loads then."""
+    from sqlalchemy import event
+
+    from lms.core import auth as core_auth
+
+    user = province["users"]["cadre"]
+    identity = user.get_id()
+    statements = []
+    connection = db.session.connection()
+    event.listen(connection, "before_cursor_execute", lambda *args: statements.append(" ".join(args[2].split())))
+    with app.test_request_context("/quizzes/attempts/1/answers/1", method="POST"):
+        assert core_auth._view_needs_login_row_only()
+        db.session.expire_all()
+        loaded = core_auth._load_user(identity)
+        assert loaded is not None and loaded.id == user.id
+        assert len(statements) == 1 and "FROM users WHERE" in statements[0] and "JOIN" not in statements[0]
+        assert loaded.cadre.full_name == "Nguyễn Thị Ánh"  # read later, loaded then
+        assert core_auth._load_user(f"{user.id}:not-the-token") is None
+    statements.clear()
+    with app.test_request_context("/learn/"):
+        assert not core_auth._view_needs_login_row_only()
+        db.session.expire_all()
+        core_auth._load_user(identity)
+        assert "JOIN cadres" in statements[0]
+    with app.test_request_context("/no-such-page"):
+        assert not core_auth._view_needs_login_row_only()
+
+
 def test_language_switch(client, auth, province):
     auth.login("cadre")
     assert "Trang chủ" in client.get("/").get_data(as_text=True)
