@@ -128,6 +128,7 @@ def start(quiz_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>")
+@login_row_only
 @login_required
 def attempt(attempt_id: int):
     attempt = _attempt_for_learner(attempt_id)
@@ -142,6 +143,7 @@ def attempt(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/save", methods=["POST"])
+@login_row_only
 @login_required
 def save_page(attempt_id: int):
     """Without JavaScript: save the page's answers, then go where the pressed button says."""
@@ -193,6 +195,7 @@ def save_answer(attempt_id: int, position: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/finish")
+@login_row_only
 @login_required
 def finish(attempt_id: int):
     """The confirmation before submitting, listing the questions still unanswered."""
@@ -231,6 +234,7 @@ def submit(attempt_id: int):
 
 
 @bp.route("/attempts/<int:attempt_id>/result")
+@login_row_only
 @login_required
 def result(attempt_id: int):
     attempt = queries.attempt_with_course(attempt_id) or abort(404)
