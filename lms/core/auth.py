@@ -49,6 +49,7 @@ def _view_needs_login_row_only() -> bool:
 
 @cache
 def _user_row_statement():
+    """The login alone, for the views marked :func:`login_row_only` (built once, as :func:`_user_statement`)."""
     from sqlalchemy import bindparam
 
     from lms.accounts.models import User
