@@ -10,7 +10,7 @@ from flask import Flask, current_app, has_request_context, request
 from flask_login import LoginManager
 from sqlalchemy import select
 
-from lms.core.db import db, utcnow
+from lms.core.db import db, utcnow, write_columns
 from lms.core.i18n import _l
 
 login_manager = LoginManager()
@@ -115,10 +115,9 @@ def authenticate(username: str, password: str, now: dt.datetime | None = None) -
             user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
             user.failed_logins = 0
         return LoginResult(None, str(generic))
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_failed_at = None
-    user.last_login_at = now
+    cleared = {"failed_logins": 0, "locked_until": None, "last_failed_at": None}
+    write_columns(user, last_login_at=now,
+                  **{key: value for key, value in cleared.items() if getattr(user, key) != value})
     return LoginResult(user)
 
 

@@ -2,14 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import select
 
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, bindparam, event, inspect, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.pool import Pool
 from sqlalchemy.types import TypeDecorator
 
@@ -43,6 +45,38 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 def utcnow() -> dt.datetime:
     """Now in UTC, from the platform's one clock (:mod:`lms.core.clock`)."""
     return clock.utcnow()
+
+
+def write_columns(instance, **values) -> None:
+    """Write ``values`` to a loaded row now, with one UPDATE by primary key outside the unit of work.
+
+    For the hot writes of one or two columns (an autosave, a visit, a log-in): the unit of work's
+    flush of such a change cost a fifth of an autosave's CPU (1,89 → 1,57 ms in-process). The loaded
+    object is told the values as committed ones, so nothing is written twice. An object not yet in
+    the database, or with unflushed changes to these columns, is left to the unit of work.
+    """
+    state = inspect(instance)
+    if not state.persistent or any(key in state.committed_state for key in values):
+        for key, value in values.items():
+            setattr(instance, key, value)
+        return
+    mapper = state.mapper
+    statement = _write_columns_statement(mapper, tuple(sorted(values)))
+    parameters = {f"new_{key}": value for key, value in values.items()}
+    parameters.update({f"pk_{number}": value for number, value in enumerate(state.identity)})
+    db.session.execute(statement, parameters)
+    for key, value in values.items():
+        set_committed_value(instance, key, value)
+
+
+@functools.cache
+def _write_columns_statement(mapper, keys: tuple[str, ...]):
+    """``UPDATE <table> SET <keys> WHERE <primary key>``, built once per table and set of columns."""
+    table = mapper.local_table
+    where = [column == bindparam(f"pk_{number}", type_=column.type) for number, column in enumerate(mapper.primary_key)]
+    columns = {key: mapper.get_property(key).columns[0] for key in keys}
+    return (update(table).where(*where)
+            .values({column: bindparam(f"new_{key}", type_=column.type) for key, column in columns.items()}))
 
 
 class UTCDateTime(TypeDecorator):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from lms.core.db import db, utcnow
+from lms.core.db import db, utcnow, write_columns
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
 from lms.core.text import fold, nfc
@@ -366,8 +366,7 @@ def record_visit(enrolment: Enrolment, module: Module) -> None:
     now = utcnow()
     if enrolment.last_module_key == module.key and enrolment.last_seen_at and now - enrolment.last_seen_at < VISIT_REFRESH:
         return
-    enrolment.last_module_key = module.key
-    enrolment.last_seen_at = now
+    write_columns(enrolment, last_module_key=module.key, last_seen_at=now)
 
 
 def complete_module(enrolment: Enrolment, module: Module) -> bool:

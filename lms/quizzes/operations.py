@@ -484,9 +484,7 @@ def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None =
     if cls is None or not cls.answerable:
         return answer
     response = cls.parse_response(answer.question.payload, answer.state_data, form, prefix_for(position))
-    answer.response = None if response is None else _dumps(response)
-    answer.saved_at = now
-    db.session.flush()
+    core_db.write_columns(answer, response=None if response is None else _dumps(response), saved_at=now)
     return answer
 
 

@@ -52,6 +52,30 @@ def test_saving_answers_and_refusing_them_after_submission(quiz_setup):
     assert not quiz_ops.submit_attempt(attempt, now=T0)  # a second submission changes nothing
 
 
+def test_a_saved_answer_is_in_the_database_in_one_update(quiz_setup):
+    """The autosave writes with one UPDATE outside the unit of work: the row holds the response, the
+    loaded answer agrees, and nothing is left for a later flush to write again."""
+    from sqlalchemy import event
+
+    attempt = start(quiz_setup)
+    form = right_form(attempt)
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        answer = quiz_ops.save_answer(attempt, 1, form, now=T0)
+        writes = [s for s in statements if not s.lstrip().upper().startswith("SELECT")]
+        statements.clear()
+        db.session.flush()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(writes) == 1 and writes[0].startswith("UPDATE attempt_answers") and statements == []
+    assert answer.response_data == form["q1-choice"] and answer.saved_at == T0 and not db.session.dirty
+    stored = db.session.execute(select(AttemptAnswer.__table__.c.response, AttemptAnswer.__table__.c.saved_at)
+                                .where(AttemptAnswer.__table__.c.id == answer.id)).one()
+    assert stored.response == answer.response and stored.saved_at.replace(tzinfo=None) == T0.replace(tzinfo=None)
+
+
 def test_time_limit_is_enforced_on_the_server(quiz_setup):
     quiz_setup.quiz.time_limit_minutes = 10
     attempt = start(quiz_setup)
