@@ -115,9 +115,7 @@ def authenticate(username: str, password: str, now: dt.datetime | None = None) -
             user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
             user.failed_logins = 0
         return LoginResult(None, str(generic))
-    cleared = {"failed_logins": 0, "locked_until": None, "last_failed_at": None}
-    write_columns(user, last_login_at=now,
-                  **{key: value for key, value in cleared.items() if getattr(user, key) != value})
+    write_columns(user, failed_logins=0, locked_until=None, last_failed_at=None, last_login_at=now)
     return LoginResult(user)
 
 

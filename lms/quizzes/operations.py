@@ -476,8 +476,8 @@ def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None =
         submit_attempt(attempt, now)
         raise AttemptClosed(_("Đã hết giờ làm bài: câu trả lời gửi sau giờ không được lưu, bài đã được nộp tự động."),
                             attempt)
-    if answer is None or answer.attempt_id != attempt.id or answer.position != position:
-        answer = db.session.scalar(_answer_at(), {"attempt_id": attempt.id, "position": position})
+    if answer is None:
+        answer = db.session.scalar(answer_at_statement(), {"attempt_id": attempt.id, "position": position})
     if answer is None:
         raise ValidationError({"position": _("Không có câu hỏi này trong bài làm.")})
     cls = question_type(answer.question.type)
@@ -489,7 +489,7 @@ def save_answer(attempt: Attempt, position: int, form, now: dt.datetime | None =
 
 
 @functools.cache
-def _answer_at():
+def answer_at_statement():
     """The answer at ``position`` of attempt ``attempt_id`` with its question (built once: every autosave)."""
     return select(AttemptAnswer).options(joinedload(AttemptAnswer.question)).where(
         AttemptAnswer.attempt_id == bindparam("attempt_id", type_=Integer),

@@ -24,7 +24,7 @@ from lms.courses.models import Course, CourseVersion, Module
 from lms.quizzes.models import (
     FINISHED_STATES, GRADED, IN_PROGRESS, NEEDS_GRADING, Attempt, AttemptAnswer, Question, QuestionCategory, Quiz,
 )
-from lms.quizzes.operations import prefix_for, quiz_result, result_of, visible_policies  # noqa: F401 (views read quiz_result here)
+from lms.quizzes.operations import answer_at_statement, prefix_for, quiz_result, result_of, visible_policies  # noqa: F401 (views read quiz_result here)
 from lms.quizzes.types import question_type
 
 DISCRIMINATION_MIN_ATTEMPTS = 5
@@ -119,10 +119,8 @@ def answer_to_save(attempt_id: int, position: int) -> AttemptAnswer | None:
 
 @functools.cache
 def _answer_to_save():
-    return (select(AttemptAnswer).join(AttemptAnswer.attempt)
-            .options(contains_eager(AttemptAnswer.attempt), joinedload(AttemptAnswer.question))
-            .where(AttemptAnswer.attempt_id == bindparam("attempt_id", type_=Integer),
-                   AttemptAnswer.position == bindparam("position", type_=Integer))
+    """``operations.answer_at_statement`` with the attempt joined and locked."""
+    return (answer_at_statement().join(AttemptAnswer.attempt).options(contains_eager(AttemptAnswer.attempt))
             .with_for_update(of=Attempt))
 
 
