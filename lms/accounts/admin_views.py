@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from lms.accounts import operations
 from lms.accounts.forms import UserForm
 from lms.accounts.models import ROLE_CADRE, ROLES, User
-from lms.cadres.models import Cadre
+from lms.cadres.models import Cadre, cadre_code
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import choices
@@ -47,7 +47,7 @@ def index():
             if form.role.data not in roles:
                 raise ValidationError({"role": _("Bạn không được tạo tài khoản với vai trò này.")})
             if not is_federation_admin(current_user):
-                cadre = db.session.scalar(select(Cadre).where(Cadre.code == (form.cadre_code.data or "")))
+                cadre = db.session.scalar(select(Cadre).where(Cadre.code == cadre_code(form.cadre_code.data)))
                 if cadre is None or not can(current_user, "cadres.edit", cadre):
                     raise ValidationError({"cadre_code": _("Vui lòng nhập mã một cán bộ thuộc đơn vị bạn quản lý.")})
             user = operations.create_user(form.username.data, form.password.data, form.role.data,

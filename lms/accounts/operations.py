@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import ROLE_UNION_ADMIN, ROLES, User
 from lms.cadres.models import Cadre
+from lms.cadres.models import cadre_code as normal_cadre_code
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -34,7 +35,7 @@ def create_user(username: str, password: str, role: str, unit_code: str | None =
         errors["unit_code"] = str(_l("Quản trị công đoàn cần một đơn vị."))
     cadre = None
     if cadre_code:
-        cadre = db.session.scalar(select(Cadre).where(Cadre.code == cadre_code.strip()))
+        cadre = db.session.scalar(select(Cadre).where(Cadre.code == normal_cadre_code(cadre_code)))
         if cadre is None:
             errors["cadre_code"] = str(_l("Không có cán bộ mã %(code)s.", code=cadre_code))
         elif db.session.scalar(select(User.id).where(User.cadre_id == cadre.id)):

@@ -14,6 +14,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.i18n import _
 
@@ -22,7 +23,7 @@ PROGRESS_THRESHOLD = 200  # rows; smaller files finish before a bar would be wor
 
 def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -> dt.date:
     if value is None:
-        return dt.date.today()
+        return local_today()
     from lms.cadres.importing import parse_date
 
     day = parse_date(value.strip())

@@ -3,15 +3,17 @@ from __future__ import annotations
 import datetime as dt
 
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional
 
+from lms.cadres.models import cadre_code
 from lms.core.clock import local_today
-from lms.core.forms import BaseForm, choices
+from lms.core.forms import BaseForm, EmailAddress, choices
 from lms.core.i18n import _l
 
 
 class CadreForm(BaseForm):
-    code = StringField(_l("Mã cán bộ"), validators=[DataRequired(_l("Vui lòng nhập mã cán bộ.")), Length(max=40)])
+    code = StringField(_l("Mã cán bộ"), validators=[DataRequired(_l("Vui lòng nhập mã cán bộ.")), Length(max=40)],
+                       filters=[lambda value: cadre_code(value) if value else value])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=200)])
     gender = SelectField(_l("Giới tính"), choices=choices([("female", _l("Nữ")), ("male", _l("Nam"))]))
     birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
@@ -22,13 +24,13 @@ class CadreForm(BaseForm):
     political_level = SelectField(_l("Trình độ lý luận chính trị"), coerce=int)
     track_override = SelectField(_l("Khu vực (nếu khác đơn vị)"), coerce=int)
     term = StringField(_l("Nhiệm kỳ"), validators=[Optional(), Length(max=20)])
-    email = StringField(_l("Thư điện tử"), validators=[Optional(), Email(_l("Địa chỉ thư điện tử không hợp lệ."))])
+    email = StringField(_l("Thư điện tử"), validators=[Optional(), EmailAddress()])
     phone = StringField(_l("Điện thoại"), validators=[Optional(), Length(max=40)])
     effective_on = DateField(_l("Ngày có hiệu lực (khi chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ)"),
                              default=local_today, validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))])
 
     def validate_birth_date(self, field):
-        if field.data and not (dt.date(1930, 1, 1) <= field.data <= dt.date.today()):
+        if field.data and not (dt.date(1930, 1, 1) <= field.data <= local_today()):
             from wtforms.validators import ValidationError
 
             raise ValidationError(_l("Ngày sinh không hợp lệ."))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 
 from flask import Blueprint, Response, render_template
@@ -13,9 +12,10 @@ from wtforms import BooleanField, DateField
 from wtforms.validators import DataRequired
 
 from lms.cadres.importing import ImportFileError, import_cadres, read_file, read_limited, template_headers
+from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.forms import BaseForm
-from lms.core.i18n import _, _l
+from lms.core.i18n import _l
 from lms.core.policy import require
 from lms.orgs.models import Unit, UnitLevel
 
@@ -25,7 +25,7 @@ bp = Blueprint("cadre_import", __name__, url_prefix="/cadres/import", template_f
 class ImportForm(BaseForm):
     file = FileField(_l("Tệp CSV hoặc XLSX"), validators=[FileRequired(_l("Vui lòng chọn tệp để nhập."))])
     effective_on = DateField(
-        _l("Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh)"), default=dt.date.today,
+        _l("Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh)"), default=local_today,
         validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))],
     )
     skip_invalid = BooleanField(_l("Chỉ nhập các dòng hợp lệ"))

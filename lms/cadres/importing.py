@@ -32,14 +32,17 @@ from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from lms.cadres.models import Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
+from lms.cadres.models import (
+    Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType, cadre_code,
+)
 from lms.cadres.operations import (
     FACT_FIELDS, CadreData, create_cadre, facts_date_error, facts_of, facts_of_cadre, open_from, update_cadre,
 )
+from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _, _l, format_number
-from lms.core.text import fold, nfc
+from lms.core.text import EMAIL_ADDRESS, fold, nfc
 from lms.orgs.models import Track, Unit
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -414,7 +417,6 @@ _EMPLOYMENT = {
     "chuyen trach": "full_time", "full time": "full_time", "ct": "full_time",
     "khong chuyen trach": "part_time", "kiem nhiem": "part_time", "part time": "part_time", "kct": "part_time",
 }
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _TERM = re.compile(r"^(\d{4})\s*[-–—/]\s*(\d{4})$")
 
 
@@ -477,8 +479,8 @@ class _Validator:
     def __init__(self, rows: list[RawRow], effective_on: dt.date) -> None:
         self.effective_on = effective_on
         self.lookups = _Lookups()
-        self.today = dt.date.today()
-        codes = sorted({_text(r.values.get("code")) for r in rows} - {""})
+        self.today = local_today()
+        codes = sorted({cadre_code(_text(r.values.get("code"))) for r in rows} - {""})
         self.existing: dict[str, Cadre] = {}
         self.current_titles: dict[int, list[TitleType]] = {}
         self.membership_start: dict[int, dt.date] = {}
@@ -510,7 +512,7 @@ class _Validator:
         def error(key: str, message: str) -> None:
             errors.append(RowError(row.number, label(key), message))
 
-        code = _text(values.get("code"))
+        code = cadre_code(_text(values.get("code")))
         if not code:
             error("code", _("Thiếu mã cán bộ."))
         elif len(code) > 40:
@@ -568,7 +570,7 @@ class _Validator:
             data.track_override = self._reference(values["track"], self.lookups.tracks, "track", error)
         if "email" in values:
             data.email = _text(values["email"])
-            if data.email and (len(data.email) > 200 or not _EMAIL.match(data.email)):
+            if data.email and (len(data.email) > 200 or not EMAIL_ADDRESS.match(data.email)):
                 error("email", _("Địa chỉ email “%(value)s” không hợp lệ.", value=data.email))
         if "phone" in values:
             data.phone = self._phone(values["phone"], error)

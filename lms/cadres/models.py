@@ -58,6 +58,12 @@ class TitleType(db.Model):
     rank: Mapped[int] = mapped_column(Integer, default=100)
 
 
+def cadre_code(text: str | None) -> str:
+    """A cadre code as stored and looked up: NFC, trimmed, upper case, as unit and course codes are
+    ("cb00042" typed in a form or a file is CB00042, never a second cadre)."""
+    return nfc(text or "").strip().upper()
+
+
 class Cadre(db.Model):
     __tablename__ = "cadres"
 

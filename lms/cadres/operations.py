@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 
-from lms.cadres.models import Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType
+from lms.cadres.models import (
+    Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType, cadre_code,
+)
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -44,10 +46,11 @@ def _check_unit(unit: Unit) -> None:
 
 
 def create_cadre(data: CadreData, effective_on: dt.date) -> Cadre:
-    if db.session.scalar(select(Cadre.id).where(Cadre.code == data.code)):
-        raise ValidationError({"code": str(_l("Mã cán bộ %(code)s đã có.", code=data.code))})
+    code = cadre_code(data.code)
+    if db.session.scalar(select(Cadre.id).where(Cadre.code == code)):
+        raise ValidationError({"code": str(_l("Mã cán bộ %(code)s đã có.", code=code))})
     _check_unit(data.unit)
-    cadre = Cadre(code=nfc(data.code))
+    cadre = Cadre(code=code)
     _apply(cadre, data)
     cadre.unit = data.unit
     db.session.add(cadre)

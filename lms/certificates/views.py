@@ -12,7 +12,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from lms.cadres.models import Cadre
+from lms.cadres.models import Cadre, cadre_code
 from lms.certificates import listeners  # noqa: F401  (registers issuing at course completion)
 from lms.certificates import operations, queries
 from lms.certificates.forms import ClassIssueForm, IssueForm, LookupForm, ReissueForm, RevokeForm, SettingsForm
@@ -178,7 +178,7 @@ def issue():
 
 
 def _issue_one(form: IssueForm):
-    cadre = db.session.scalar(select(Cadre).where(Cadre.code == form.cadre_code.data.strip().upper()))
+    cadre = db.session.scalar(select(Cadre).where(Cadre.code == cadre_code(form.cadre_code.data)))
     if cadre is None or not can(current_user, "certificates.issue", cadre):
         raise ValidationError({"cadre_code": _("Không có cán bộ mã %(code)s trong phạm vi bạn quản lý.",
                                                code=form.cadre_code.data)})

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from lms.core.i18n import _l
-from lms.core.text import nfc
+from lms.core.text import EMAIL_ADDRESS, nfc
 
 
 def _normalise(value):
@@ -18,6 +18,7 @@ WTFORMS_VI = {
     "This field is required.": "Trường này là bắt buộc.",
     "Not a valid choice.": "Lựa chọn không hợp lệ.",
     "Invalid Choice: could not coerce.": "Lựa chọn không hợp lệ.",
+    "Invalid choice(s): one or more data inputs could not be coerced.": "Lựa chọn không hợp lệ.",
     "Not a valid date value.": "Ngày không hợp lệ (dạng ngày/tháng/năm).",
     "Not a valid datetime value.": "Thời điểm không hợp lệ.",
     "Not a valid time value.": "Giờ không hợp lệ.",
@@ -69,11 +70,25 @@ class _WTFormsTranslations:
                 "Field cannot be longer than %(max)d character.": "Không được dài quá %(max)d ký tự.",
                 "Field must be exactly %(max)d character long.": "Cần đúng %(max)d ký tự.",
                 "Field must be between %(min)d and %(max)d characters long.": "Cần từ %(min)d đến %(max)d ký tự.",
+                "'%(value)s' is not a valid choice for this field.": "Lựa chọn không hợp lệ: '%(value)s'.",
             }.get(singular, plural)
         return singular if n == 1 else plural
 
 
 _TRANSLATIONS = _WTFormsTranslations()
+
+
+class EmailAddress:
+    """An e-mail address as the cadre import accepts it (one @, a dot in the domain, no spaces, at most
+    ``max`` characters). WTForms' own ``Email`` needs the email-validator package and checks more than a
+    contact field needs."""
+
+    def __init__(self, max: int = 200):
+        self.max = max
+
+    def __call__(self, form, field):
+        if field.data and (len(field.data) > self.max or not EMAIL_ADDRESS.match(field.data)):
+            raise ValidationError(_l("Địa chỉ thư điện tử không hợp lệ."))
 
 
 class PeriodMixin:

@@ -8,6 +8,10 @@ _LOOKALIKES = str.maketrans({"\u00d0": "\u0110", "\u00f0": "\u0111"})  # Ð ð (
 _SPACES = re.compile(r"\s+")
 
 
+# An e-mail address as a contact field needs it: one @, a dot in the domain, no spaces.
+EMAIL_ADDRESS = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
 def nfc(value: str | None) -> str:
     """NFC-normalise, replace look-alike letters, collapse white space and trim."""
     if value is None:

@@ -1,0 +1,102 @@
+"""The cadre form: e-mail addresses and codes as an admin types them."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from lms.accounts.operations import create_user
+from lms.cadres.models import Cadre
+from lms.core.clock import local_today
+from lms.core.db import db
+from tests.conftest import html_text
+
+
+def _new(unit, **changes) -> dict:
+    form = {"code": "CB-NEW-1", "full_name": "Lê Thị Hoa", "gender": "female", "unit": str(unit.id),
+            "employment": "part_time", "education_level": "0", "political_level": "0", "track_override": "0",
+            "term": "", "email": "", "phone": "", "effective_on": local_today().isoformat()}
+    form.update(changes)
+    return form
+
+
+def _cadres() -> int:
+    return db.session.scalar(select(func.count()).select_from(Cadre))
+
+
+def test_an_email_address_is_saved(client, auth, province):
+    auth.login("admin")
+    r = client.post("/cadres/new", data=_new(province["biz"], email="hoa.le@example.com"))
+    assert r.status_code == 302, html_text(r)
+    assert db.session.scalar(select(Cadre.email).where(Cadre.code == "CB-NEW-1")) == "hoa.le@example.com"
+
+    c = province["cadre_b"]
+    edit = {"code": c.code, "full_name": c.full_name, "gender": c.gender, "unit": str(c.unit_id),
+            "employment": c.employment, "education_level": "0", "political_level": "0", "track_override": "0",
+            "term": "", "email": "duc@congdoan.vn", "phone": "", "effective_on": local_today().isoformat()}
+    r = client.post(f"/cadres/{c.id}/edit", data=edit)
+    assert r.status_code == 302, html_text(r)
+    db.session.refresh(c)
+    assert c.email == "duc@congdoan.vn"
+
+
+def test_a_bad_email_address_is_refused_next_to_the_field_and_the_form_kept(client, auth, province):
+    auth.login("admin")
+    before = _cadres()
+    for typed in ("abc@", "hoa le@example.com", "hoa@example", "@example.com"):
+        r = client.post("/cadres/new", data=_new(province["biz"], email=typed, full_name="Lê Thị Hoa"))
+        assert r.status_code == 200, typed
+        page = r.get_data(as_text=True)
+        assert "Địa chỉ thư điện tử không hợp lệ." in html_text(r), typed
+        assert 'value="Lê Thị Hoa"' in page, typed
+    assert _cadres() == before
+
+
+def test_a_code_in_another_case_is_the_same_cadre(client, auth, province):
+    auth.login("admin")
+    existing = province["cadre_b"].code
+    before = _cadres()
+    r = client.post("/cadres/new", data=_new(province["biz"], code=existing.lower()))
+    assert r.status_code == 200
+    assert f"Mã cán bộ {existing} đã có." in html_text(r)
+    assert _cadres() == before
+
+    r = client.post("/cadres/new", data=_new(province["biz"], code="  cb-moi-7 "))
+    assert r.status_code == 302
+    assert db.session.scalar(select(Cadre.id).where(Cadre.code == "CB-MOI-7")) is not None
+
+
+def test_an_account_links_to_a_cadre_typed_in_lower_case(make, province):
+    cadre = make.cadre("Lê Thị Hoa", unit=province["biz"])
+    user = create_user("hoa.le", "mat-khau-dai", "cadre", cadre_code=cadre.code.lower())
+    assert user.cadre_id == cadre.id
+
+
+def test_the_migration_upper_cases_stored_codes_unless_another_cadre_has_it(make, province, monkeypatch):
+    import importlib
+
+    migration = importlib.import_module("migrations.versions.0010_cadre_codes_upper")
+    lone, twin = make.cadre("Lê Thị Hoa", unit=province["biz"]), make.cadre("Lê Văn Nam", unit=province["biz"])
+    db.session.execute(db.update(Cadre).where(Cadre.id == lone.id).values(code="cb-đ-1"))
+    db.session.execute(db.update(Cadre).where(Cadre.id == twin.id).values(code=province["cadre_b"].code.lower()))
+
+    class _Op:
+        @staticmethod
+        def get_bind():
+            return db.session.connection()
+
+    monkeypatch.setattr(migration, "op", _Op)
+    migration.upgrade()
+    codes = dict(db.session.execute(select(Cadre.id, Cadre.code).where(Cadre.id.in_([lone.id, twin.id]))).all())
+    assert codes == {lone.id: "CB-Đ-1", twin.id: province["cadre_b"].code.lower()}
+
+
+def test_an_import_row_with_a_code_in_another_case_updates_that_cadre(province):
+    from tests.cadres.test_import import ANH, cadre, count, csv_text, errors_of, run
+
+    assert errors_of(csv_text([ANH]).encode()) == []
+    before = count(Cadre)
+    report = run(csv_text([["cb-a1", *ANH[1:]]]).encode())
+    assert report.errors == [] and count(Cadre) == before
+    assert cadre("CB-A1") is not None and cadre("cb-a1") is None
+
+    twice = errors_of(csv_text([["cb-a9", *ANH[1:]], ["CB-A9", *ANH[1:]]]).encode())
+    assert [e.message for e in twice] == ["Mã cán bộ CB-A9 trùng với dòng 2."]
