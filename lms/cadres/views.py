@@ -11,7 +11,7 @@ from lms.cadres.models import Cadre, EducationLevel, PoliticalLevel, TitleType
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import choices
-from lms.core.i18n import _
+from lms.core.i18n import _, local_name
 from lms.core.policy import can, require
 from lms.orgs.models import Track, Unit
 from lms.orgs.queries import unit_choices
@@ -47,10 +47,10 @@ def show(cadre_id: int):
 def _choices(form: CadreForm) -> None:
     none = [(0, _("Chưa xác định"))]
     form.unit.choices = choices(unit_choices(current_user))
-    form.titles.choices = choices([(t.id, t.name) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))])
-    form.education_level.choices = choices(none + [(e.id, e.name) for e in db.session.scalars(select(EducationLevel).order_by(EducationLevel.rank))])
-    form.political_level.choices = choices(none + [(p.id, p.name) for p in db.session.scalars(select(PoliticalLevel).order_by(PoliticalLevel.rank))])
-    form.track_override.choices = choices([(0, _("Theo đơn vị"))] + [(t.id, t.name) for t in db.session.scalars(select(Track).order_by(Track.position))])
+    form.titles.choices = choices([(t.id, local_name(t)) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))])
+    form.education_level.choices = choices(none + [(e.id, local_name(e)) for e in db.session.scalars(select(EducationLevel).order_by(EducationLevel.rank))])
+    form.political_level.choices = choices(none + [(p.id, local_name(p)) for p in db.session.scalars(select(PoliticalLevel).order_by(PoliticalLevel.rank))])
+    form.track_override.choices = choices([(0, _("Theo đơn vị"))] + [(t.id, local_name(t)) for t in db.session.scalars(select(Track).order_by(Track.position))])
 
 
 def _data(form: CadreForm) -> operations.CadreData:

@@ -115,11 +115,16 @@ def local_name(obj) -> str:
     """A reference-data row's name in the current language: ``name_en`` in English when it is filled."""
     if obj is None:
         return ""
+    return local_text(obj.name, getattr(obj, "name_en", ""))
+
+
+def local_text(name: str, name_en: str | None) -> str:
+    """``name_en`` in English when it is filled, else ``name`` (reference data read as columns)."""
     try:
         english = str(get_locale() or "vi").startswith("en")
     except Exception:
         english = False
-    return (getattr(obj, "name_en", "") or obj.name) if english else obj.name
+    return (name_en or name) if english else name
 
 
 def init_app(app: Flask) -> None:

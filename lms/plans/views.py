@@ -10,7 +10,7 @@ from lms.cadres.queries import Page
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, choices
-from lms.core.i18n import _
+from lms.core.i18n import _, local_name
 from lms.core.policy import can, require
 from lms.courses.models import PUBLISHED, Course, CourseVersion
 from lms.orgs.models import Track, Unit
@@ -57,8 +57,8 @@ def index():
 
 def _plan_form_choices(form: PlanForm) -> None:
     form.units.choices = choices(unit_choices(current_user))
-    form.tracks.choices = choices([(t.id, t.name) for t in db.session.scalars(select(Track).order_by(Track.position))])
-    form.titles.choices = choices([(t.id, t.name) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))])
+    form.tracks.choices = choices([(t.id, local_name(t)) for t in db.session.scalars(select(Track).order_by(Track.position))])
+    form.titles.choices = choices([(t.id, local_name(t)) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))])
 
 
 def _plan_data(form: PlanForm) -> operations.PlanData:

@@ -29,6 +29,7 @@ from lms.cadres.queries import covering
 from lms.certificates.models import REVOKED, Certificate
 from lms.core import clock
 from lms.core.db import db
+from lms.core.i18n import local_text
 from lms.core.settings import get_settings
 from lms.courses.models import Course, Enrolment
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
@@ -180,7 +181,9 @@ def overview(user, as_of: dt.date | None = None, term: tuple[dt.date, dt.date] |
     counts, result.freshness = snapshots.cached(
         key, lambda: _overview_counts(user, day, term_start, term_end, result.root is None), force=refresh)
 
-    result.units_by_level = [Row(name, n, code=code) for name, code, n in counts["levels"]]
+    # a snapshot kept before English names were stored has three items per level
+    result.units_by_level = [Row(local_text(level[0], level[3] if len(level) > 3 else ""), level[2], code=level[1])
+                             for level in counts["levels"]]
     by_education: Counter = Counter()
     by_political: Counter = Counter()
     for employment, gender, education_id, political_id, n in counts["groups"]:
@@ -192,15 +195,19 @@ def overview(user, as_of: dt.date | None = None, term: tuple[dt.date, dt.date] |
     result.part_time = result.cadres - result.full_time
 
     education = db.session.execute(
-        select(EducationLevel.id, EducationLevel.name, EducationLevel.code, EducationLevel.is_university_or_higher)
+        select(EducationLevel.id, EducationLevel.name, EducationLevel.name_en, EducationLevel.code,
+               EducationLevel.is_university_or_higher)
         .order_by(EducationLevel.rank.desc())
     ).all()
-    result.education = [Row(name, by_education[i], result.cadres, code) for i, name, code, _ in education]
-    result.university_or_higher = sum(by_education[i] for i, _, _, higher in education if higher)
+    result.education = [Row(local_text(name, name_en), by_education[i], result.cadres, code)
+                        for i, name, name_en, code, _ in education]
+    result.university_or_higher = sum(by_education[i] for i, _, _, _, higher in education if higher)
     political = db.session.execute(
-        select(PoliticalLevel.id, PoliticalLevel.name, PoliticalLevel.code).order_by(PoliticalLevel.rank.desc())
+        select(PoliticalLevel.id, PoliticalLevel.name, PoliticalLevel.name_en, PoliticalLevel.code)
+        .order_by(PoliticalLevel.rank.desc())
     ).all()
-    result.political = [Row(name, by_political[i], result.cadres, code) for i, name, code in political]
+    result.political = [Row(local_text(name, name_en), by_political[i], result.cadres, code)
+                        for i, name, name_en, code in political]
     result.classes, result.attendances = counts["classes"], counts["attendances"]
     result.study = _study_rows(counts["study"])
     return result
@@ -212,10 +219,10 @@ def _overview_counts(user, day: dt.date, term_start: dt.date, term_end: dt.date,
     attendances in the term, and the cadres sent to study in the term."""
     in_scope = scope_as_of(user, day)
     level_rows = db.session.execute(
-        select(UnitLevel.name, UnitLevel.code, func.count(Unit.id))
+        select(UnitLevel.name, UnitLevel.code, func.count(Unit.id), UnitLevel.name_en)
         .join(Unit, Unit.level_id == UnitLevel.id)
         .where(in_scope, _active_on(day))
-        .group_by(UnitLevel.id, UnitLevel.name, UnitLevel.code, UnitLevel.rank).order_by(UnitLevel.rank)
+        .group_by(UnitLevel.id, UnitLevel.name, UnitLevel.code, UnitLevel.rank, UnitLevel.name_en).order_by(UnitLevel.rank)
     ).all()
 
     # EXISTS rather than a join on DISTINCT memberships: a semi-join, twice as fast on PostgreSQL at scale
@@ -244,7 +251,7 @@ def _overview_counts(user, day: dt.date, term_start: dt.date, term_end: dt.date,
         .select_from(classes).outerjoin(Attendance, Attendance.class_id == classes.c.id)
     ).one()
     return {
-        "levels": [[name, code, int(n)] for name, code, n in level_rows],
+        "levels": [[name, code, int(n), name_en or ""] for name, code, n, name_en in level_rows],
         "groups": [[e, g, edu, pol, int(n)] for e, g, edu, pol, n in groups],
         "classes": int(n_classes), "attendances": int(n_attendances),
         "study": _sent_to_study(in_scope, whole_tree, term_start, term_end),

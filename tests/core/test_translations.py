@@ -15,6 +15,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from lms import ROOT
+from lms.core.db import db
 
 TRANSLATIONS = ROOT / "lms" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
@@ -240,3 +241,39 @@ def test_the_remembered_catalogue_follows_force_locale_and_refresh(app):
     with app.app_context():  # a command: the default language
         assert _(message) == message
     assert _(message) == message  # no application at all: the source text
+
+
+def test_reference_data_is_named_in_english(client, auth, province):
+    """Tracks, unit levels, education and political-theory levels are data with an English name: pages in
+    English show it (the report tables, the course pages, the authoring pages, the cadre form)."""
+    from lms.courses import operations as ops
+
+    course = ops.create_course("THUONG-LUONG", ops.CourseMeta("Thương lượng", "Mô tả", ["business", "public"]),
+                               province["users"]["trainer"])
+    version = ops.latest(course)
+    ops.add_module(version, ops.ModuleData("Chung", "Nội dung", 5, key="01-chung"))
+    ops.add_module(version, ops.ModuleData("Doanh nghiệp", "Nội dung", 10, ["business"], key="02-sxkd"))
+    ops.publish(version)
+    db.session.commit()
+
+    auth.login("admin")
+    client.post("/language", data={"lang": "en"})
+    overview = _visible_texts(client.get("/reports/overview").get_data(as_text=True))
+    assert {"Grassroots union", "Upper secondary"} <= overview
+    assert not {"Công đoàn cơ sở", "Trung học phổ thông"} & overview
+    form = _visible_texts(client.get("/cadres/new").get_data(as_text=True))
+    assert {"Business and production", "Upper secondary"} <= form
+    assert "Sản xuất kinh doanh" not in form
+    auth.logout()
+
+    auth.login("trainer")
+    client.post("/language", data={"lang": "en"})
+    authoring = _visible_texts(client.get(f"/author/courses/{course.id}").get_data(as_text=True))
+    assert any("Business and production" in text for text in authoring)
+    assert not any("Sản xuất kinh doanh" in text for text in authoring)
+    auth.logout()
+
+    auth.login("cadre")  # a cadre of the business track
+    client.post("/language", data={"lang": "en"})
+    page = client.get("/learn/courses/THUONG-LUONG").get_data(as_text=True)
+    assert "Business and production" in page and "Sản xuất kinh doanh" not in page
