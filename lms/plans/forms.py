@@ -43,6 +43,14 @@ class AssignmentForm(BaseForm):
         if not field.data:
             raise ValidationError(_l("Vui lòng chọn ít nhất một khóa học."))
 
+    def validate_due_on(self, field):
+        """A new assignment is due today or later: a date already past would put the whole audience
+        behind at once (the demo's back-dated assignment is data, written by ``lms demo``)."""
+        from lms.plans.queries import today  # the plans' clock, which their tests move
+
+        if self.due_kind.data == "fixed" and field.data and field.data < today():
+            raise ValidationError(_l("Ngày hạn không được trước hôm nay (%(today)s).", today=today().strftime("%d/%m/%Y")))
+
     def validate(self, extra_validators=None) -> bool:
         """The date or the number of days, whichever kind of due date was chosen, is required."""
         valid = super().validate(extra_validators)

@@ -59,6 +59,23 @@ def test_assignment_form_and_status_page(client, auth, province, publish, clock)
     assert "Nguyễn Thị Ánh" in page and "hạn 31/07/2025" in page and "Được giao: 1" in page
 
 
+def test_a_fixed_due_date_in_the_past_is_refused(client, auth, province, publish, clock):
+    clock.set(D(2025, 6, 1))
+    course = publish("TAI-CHINH", "Tài chính công đoàn")
+    plan = operations.create_plan(operations.PlanData("KCN"), province["users"]["union"])
+    auth.login("union")
+    url = f"/plans/{plan.id}/assignments/new"
+    past = client.post(url, data={"courses": [course.id], "due_kind": "fixed", "due_on": "2020-01-01", "note": "Đợt 1"})
+    assert past.status_code == 200
+    page = past.get_data(as_text=True)
+    assert "Ngày hạn không được trước hôm nay (01/06/2025)." in html_text(past)
+    assert 'value="2020-01-01"' in page and "Đợt 1" in page
+    assert db.session.scalar(select(Assignment.id)) is None
+    today = client.post(url, data={"courses": [course.id], "due_kind": "fixed", "due_on": "2025-06-01"})
+    assert today.status_code == 302
+    assert db.session.scalar(select(Assignment.due_on)) == D(2025, 6, 1)
+
+
 def test_exemption_by_form(client, auth, province, union_plan):
     _plan, assignment = union_plan
     auth.login("union")
