@@ -23,7 +23,7 @@ from lms.core.i18n import format_date, format_number
 
 TEXT, INT, SHARE, DATE = "text", "int", "share", "date"
 FORMATS = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",  # werkzeug adds "; charset=utf-8" to a text/* mimetype
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

@@ -53,7 +53,9 @@ def test_csv_and_xlsx_contents(setup, client, auth):
     from openpyxl import load_workbook
 
     auth.login("admin")
-    csv_text = client.get("/reports/overview?table=employment&format=csv").data.decode("utf-8-sig")
+    response = client.get("/reports/overview?table=employment&format=csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # the charset once
+    csv_text = response.data.decode("utf-8-sig")
     lines = csv_text.split("\r\n")
     assert lines[0] == "Chế độ,Số cán bộ,Tỷ lệ (%)"
     assert lines[-2] == "Tổng số cán bộ công đoàn,5,100.0"
