@@ -149,3 +149,36 @@ def test_the_register_folds_its_filters_on_a_phone_only(server, new_page):
     desktop.goto(server.url + "/certificates/register")
     assert desktop.locator("select[name=year]").is_visible()
     assert not desktop.locator("details.filters summary").is_visible()
+
+
+WRAPS_WIDER_THAN_THEIR_FRAME = """() => [...document.querySelectorAll('.table-wrap')]
+  .filter(w => w.querySelector('table.stack') && w.scrollWidth > w.clientWidth + 1).length"""
+
+
+def test_a_cadres_certificates_and_record_read_as_cards_on_a_phone(server, new_page):
+    """On a phone a cadre's certificates and training record are rows stacked as blocks, each cell
+    named by its column: the PDF link is on screen without scrolling a table sideways. On a wider
+    screen they are tables."""
+    phone = new_page(PHONE)
+    login(phone, server, "cadre")
+    phone.goto(server.url + "/certificates/mine")
+    links = phone.locator("a.btn", has_text="PDF")
+    assert links.count() >= 1
+    for index in range(links.count()):
+        box = links.nth(index).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert phone.evaluate(WRAPS_WIDER_THAN_THEIR_FRAME) == 0
+    status = phone.locator("table.stack td[data-label]").nth(4)
+    assert phone.evaluate("e => getComputedStyle(e, '::before').content", status.element_handle()) in (
+        '"Tình trạng: "', '"Status: "')
+    shot(phone, "certificates-mine-phone")
+
+    phone.goto(server.url + "/records/me")
+    assert phone.locator("table.stack").count() == 3
+    assert phone.evaluate(WRAPS_WIDER_THAN_THEIR_FRAME) == 0
+    shot(phone, "record-me-phone")
+
+    desktop = new_page(DESKTOP)
+    login(desktop, server, "cadre")
+    desktop.goto(server.url + "/certificates/mine")
+    assert desktop.locator("table.stack thead th").first.is_visible()
