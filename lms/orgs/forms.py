@@ -1,20 +1,17 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.core.clock import local_today
 from lms.core.forms import BaseForm
 from lms.core.i18n import _l
 
 
-def _today():
-    return dt.date.today()
-
-
+# The dates default to today in Vietnam (not the server's, often UTC, calendar). Whether a date fits the
+# unit's history is the operations' decision (lms.orgs.operations), which the views put on these fields.
 class EffectiveDateMixin:
-    effective_on = DateField(_l("Ngày có hiệu lực"), default=_today, validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))])
+    effective_on = DateField(_l("Ngày có hiệu lực"), default=local_today, validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))])
 
 
 class UnitForm(BaseForm):
@@ -22,7 +19,7 @@ class UnitForm(BaseForm):
     name = StringField(_l("Tên đơn vị"), validators=[DataRequired(_l("Vui lòng nhập tên đơn vị.")), Length(max=300)])
     level = SelectField(_l("Cấp"), coerce=int)
     track = SelectField(_l("Khu vực (khối)"), coerce=int)
-    active_from = DateField(_l("Hoạt động từ ngày"), default=_today, validators=[DataRequired(_l("Vui lòng nhập ngày."))])
+    active_from = DateField(_l("Hoạt động từ ngày"), default=local_today, validators=[DataRequired(_l("Vui lòng nhập ngày."))])
 
 
 class RenameForm(BaseForm, EffectiveDateMixin):

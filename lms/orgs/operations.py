@@ -1,14 +1,19 @@
 """Changes to the organisation tree. Each writes a dated ``UnitEvent`` and keeps every cadre's history.
 
 Operations validate their input, change the database and flush; the request or command commits.
+Every effective date is checked here (not only in the forms), so that the command line and imports
+cannot put a history out of order either: see :func:`_check_effective_on`. An operation refused for any
+reason has written nothing, so a command that does not roll back is safe too.
 """
 from __future__ import annotations
 
 import datetime as dt
+from typing import NoReturn
 
 from sqlalchemy import func, select, update
 
 from lms.cadres.models import Cadre, CadreTitle, Membership
+from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -25,6 +30,67 @@ def _event(unit: Unit, kind: str, effective_on: dt.date, actor_id: int | None, *
 def _require_active(unit: Unit, field: str = "") -> None:
     if not unit.is_active:
         raise ValidationError({field: str(_l("Đơn vị %(name)s đã giải thể hoặc sáp nhập.", name=unit.name))})
+
+
+def _day(value: dt.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _latest_events(units: list[Unit]) -> dict[int, dt.date]:
+    """The date of the latest event in each unit's history (its own events and merges it received, as its
+    page lists them): one query for any number of units."""
+    ids = [u.id for u in units]
+    rows = select(UnitEvent.unit_id.label("unit_id"), UnitEvent.effective_on).where(UnitEvent.unit_id.in_(ids)).union_all(
+        select(UnitEvent.target_id, UnitEvent.effective_on).where(UnitEvent.target_id.in_(ids))
+    ).subquery()
+    return dict(db.session.execute(
+        select(rows.c.unit_id, func.max(rows.c.effective_on)).group_by(rows.c.unit_id)
+    ).all())
+
+
+def _check_effective_on(
+    effective_on: dt.date, unit: Unit, *, others: tuple[Unit, ...] = (), moved: tuple[Unit, ...] = (),
+    closes: bool = False,
+) -> None:
+    """Refuse, on the ``effective_on`` field, a date that would put a history out of order.
+
+    The date may not be after today (Vietnam's today), nor before ``unit`` began, nor before the latest
+    change already in the history of ``unit`` or of the units ``moved`` along with it (a merge moves the
+    sub-units), nor before the ``others`` (a new parent, a merge target) began. An operation that ``closes``
+    the unit's current memberships and titles may not end one before it started.
+    """
+    def refuse(message) -> NoReturn:
+        raise ValidationError({"effective_on": str(message)})
+
+    if effective_on > local_today():
+        refuse(_l("Ngày có hiệu lực không được sau hôm nay."))
+    for other in (unit, *others, *moved):
+        if effective_on < other.active_from:
+            refuse(_l("Ngày có hiệu lực không được trước ngày %(name)s bắt đầu hoạt động (%(d)s).",
+                      name=other.name, d=_day(other.active_from)))
+    latest = _latest_events([unit, *moved])
+    for other in (unit, *moved):
+        if other.id in latest and effective_on < latest[other.id]:
+            refuse(_l("Ngày có hiệu lực không được trước thay đổi gần nhất trong lịch sử của %(name)s (%(d)s).",
+                      name=other.name, d=_day(latest[other.id])))
+    if not closes:
+        return
+    membership = db.session.execute(
+        select(Membership.start_on, Cadre.full_name).join(Cadre, Cadre.id == Membership.cadre_id)
+        .where(Membership.unit_id == unit.id, Membership.end_on.is_(None), Membership.start_on > effective_on)
+        .order_by(Membership.start_on.desc()).limit(1)
+    ).first()
+    if membership is not None:
+        refuse(_l("Ngày có hiệu lực không được trước ngày %(name)s bắt đầu sinh hoạt tại đơn vị (%(d)s).",
+                  name=membership.full_name, d=_day(membership.start_on)))
+    title = db.session.execute(
+        select(CadreTitle.start_on, Cadre.full_name).join(Cadre, Cadre.id == CadreTitle.cadre_id)
+        .where(CadreTitle.unit_id == unit.id, CadreTitle.end_on.is_(None), CadreTitle.start_on > effective_on)
+        .order_by(CadreTitle.start_on.desc()).limit(1)
+    ).first()
+    if title is not None:
+        refuse(_l("Ngày có hiệu lực không được trước ngày %(name)s bắt đầu giữ chức danh tại đơn vị (%(d)s).",
+                  name=title.full_name, d=_day(title.start_on)))
 
 
 def search_key(name: str, code: str) -> str:
@@ -51,6 +117,12 @@ def create_unit(
             errors["parent"] = str(_l("Đơn vị cấp trên đã giải thể hoặc sáp nhập."))
         elif parent.level.rank >= level.rank:
             errors["level"] = str(_l("Cấp của đơn vị phải thấp hơn cấp của đơn vị cấp trên."))
+    if active_from > local_today():
+        errors["active_from"] = str(_l("Ngày bắt đầu hoạt động không được sau hôm nay."))
+    elif parent is not None and active_from < parent.active_from:
+        errors["active_from"] = str(_l(
+            "Ngày bắt đầu hoạt động không được trước ngày %(name)s bắt đầu hoạt động (%(d)s).",
+            name=parent.name, d=_day(parent.active_from)))
     if errors:
         raise ValidationError(errors)
     unit = Unit(
@@ -74,6 +146,7 @@ def rename_unit(unit: Unit, new_name: str, effective_on: dt.date, actor_id: int 
         raise ValidationError({"name": str(_l("Vui lòng nhập tên đơn vị."))})
     if new_name == unit.name:
         raise ValidationError({"name": str(_l("Tên mới trùng tên hiện tại."))})
+    _check_effective_on(effective_on, unit)
     _event(unit, "rename", effective_on, actor_id, old_name=unit.name, new_name=new_name)
     unit.name = new_name
     unit.search_key = search_key(new_name, unit.code)
@@ -83,6 +156,7 @@ def rename_unit(unit: Unit, new_name: str, effective_on: dt.date, actor_id: int 
 
 def set_track(unit: Unit, track: Track | None, effective_on: dt.date, actor_id: int | None = None) -> Unit:
     _require_active(unit)
+    _check_effective_on(effective_on, unit)
     _event(unit, "retrack", effective_on, actor_id, old_track_id=unit.track_id, new_track_id=track.id if track else None)
     unit.track = track
     db.session.flush()
@@ -99,6 +173,12 @@ def move_unit(unit: Unit, new_parent: Unit, effective_on: dt.date, actor_id: int
         raise ValidationError({"parent": str(_l("Đơn vị đã trực thuộc %(name)s.", name=new_parent.name))})
     if new_parent.level.rank >= unit.level.rank:
         raise ValidationError({"parent": str(_l("Đơn vị cấp trên mới phải ở cấp cao hơn đơn vị được chuyển."))})
+    _check_effective_on(effective_on, unit, others=(new_parent,))
+    return _move(unit, new_parent, effective_on, actor_id)
+
+
+def _move(unit: Unit, new_parent: Unit, effective_on: dt.date, actor_id: int | None) -> Unit:
+    """The writes of a move, once it has been checked."""
     _event(unit, "move", effective_on, actor_id, old_parent_id=unit.parent_id, new_parent_id=new_parent.id)
     old_prefix = unit.path
     new_prefix = new_parent.path + f"{unit.id}/"
@@ -143,7 +223,10 @@ def merge_unit(unit: Unit, target: Unit, effective_on: dt.date, actor_id: int | 
     for child in children:
         if target.level.rank >= child.level.rank:
             raise ValidationError({"target": str(_l("Đơn vị nhận sáp nhập không thể quản lý đơn vị trực thuộc %(name)s.", name=child.name))})
-        move_unit(child, target, effective_on, actor_id)
+    # Everything is checked before the first write: a refused merge has moved no sub-unit.
+    _check_effective_on(effective_on, unit, others=(target,), moved=tuple(children), closes=True)
+    for child in children:
+        _move(child, target, effective_on, actor_id)
     unit = db.session.get(Unit, unit.id)
     target = db.session.get(Unit, target.id)
     moved = _close_memberships(unit, effective_on, "merge", target)
@@ -163,6 +246,7 @@ def dissolve_unit(unit: Unit, effective_on: dt.date, actor_id: int | None = None
     if active_children:
         raise ValidationError(str(_l(
             "Đơn vị còn %(n)s đơn vị trực thuộc đang hoạt động: hãy chuyển hoặc giải thể chúng trước.", n=active_children)))
+    _check_effective_on(effective_on, unit, closes=True)
     _close_memberships(unit, effective_on, "dissolve", None)
     _event(unit, "dissolve", effective_on, actor_id, note=nfc(note))
     unit.active_to = effective_on

@@ -1,12 +1,11 @@
 """Forms of the records area: a class, external training with its evidence file."""
 from __future__ import annotations
 
-import datetime as dt
-
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from lms.core.clock import local_today
 from lms.core.forms import BaseForm, PeriodMixin, choices
 from lms.core.i18n import _l
 from lms.records.models import STUDY_KINDS
@@ -44,5 +43,6 @@ class ExternalForm(PeriodMixin, BaseForm):
 
     def validate_end_on(self, field):
         super().validate_end_on(field)
-        if field.data and field.data > dt.date.today():
+        # Also checked by operations.add_external; here too, so the form shows it with its other errors.
+        if field.data and field.data > local_today():
             raise ValidationError(_l("Ngày kết thúc không được ở tương lai."))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lms.cadres.models import Cadre
+from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -300,6 +301,8 @@ def add_external(cadre: Cadre, data: ExternalData, evidence: Evidence | None, ac
         errors["title"] = str(_l("Vui lòng nhập tên khóa đào tạo."))
     if data.end_on is None:
         errors["end_on"] = str(_l("Vui lòng nhập ngày kết thúc."))
+    elif data.end_on > local_today():  # Vietnam's today: at 23:00 there, the server's UTC date is yesterday
+        errors["end_on"] = str(_l("Ngày kết thúc không được ở tương lai."))
     _check_period(data.start_on, data.end_on, errors)
     _check_hours(data.hours, errors)
     if errors:

@@ -8,6 +8,7 @@ import secrets
 import pytest
 
 from lms.core.db import db
+from tests.orgs.conftest import vietnam_evening  # noqa: F401 (the frozen clock of the date tests)
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 _numbers = itertools.count(1)
