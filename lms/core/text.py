@@ -66,6 +66,13 @@ def _word_key(word: str) -> tuple[str, str]:
     return "".join(primary), "".join(tones)
 
 
+def text_sort_key(text: str) -> str:
+    """A string that sorts a name of a thing (a unit, a course) in Vietnamese alphabetical order, word
+    by word as written."""
+    keys = [_word_key(w) for w in nfc(text).split(" ") if w]
+    return " ".join(k[0] for k in keys) + "\u0001" + "".join(k[1] for k in keys)
+
+
 def name_sort_key(full_name: str) -> str:
     """A string that sorts names by given name, then middle name, then family name, Vietnamese order."""
     family, middle, given = split_name(full_name)

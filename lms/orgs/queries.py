@@ -9,7 +9,7 @@ from lms.cadres.models import Cadre
 from lms.core.db import db
 from lms.core.i18n import local_name
 from lms.core.policy import is_federation_admin
-from lms.core.text import fold, search_terms
+from lms.core.text import fold, search_terms, text_sort_key
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
 
 
@@ -87,15 +87,20 @@ def unit_detail(unit: Unit) -> dict:
 
 
 def unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str]]:
-    """Active units in scope for a select box, with their level, excluding ``exclude``'s subtree."""
+    """Active units in scope for a select box, with their level, excluding ``exclude``'s subtree: in
+    tree order, each unit under its parent and sisters in Vietnamese alphabetical order (the paths hold
+    ids, and "1/10/" sorts before "1/2/" as text)."""
     query = select(Unit.id, Unit.name, Unit.code, Unit.path, UnitLevel).join(UnitLevel).where(
         scope_filter(user), Unit.active_to.is_(None)
-    ).order_by(Unit.path)
-    rows = db.session.execute(query).all()
-    return [
-        (uid, f"{name} ({code} · {local_name(level)})") for uid, name, code, path, level in rows
-        if exclude is None or not path.startswith(exclude.path)
-    ]
+    )
+    rows = [row for row in db.session.execute(query).all() if exclude is None or not row.path.startswith(exclude.path)]
+    names = {row.id: text_sort_key(row.name) for row in rows}
+
+    def tree_order(row) -> list[tuple[str, int]]:
+        # ancestors outside the scope (a union admin's) are shared by every row: their ids order nothing
+        return [(names.get(int(part), ""), int(part)) for part in row.path.strip("/").split("/") if part]
+
+    return [(row.id, f"{row.name} ({row.code} · {local_name(row[4])})") for row in sorted(rows, key=tree_order)]
 
 
 def levels() -> list[UnitLevel]:
