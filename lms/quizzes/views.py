@@ -176,7 +176,8 @@ def save_page(attempt_id: int):
 @login_row_only
 @login_required
 def save_answer(attempt_id: int, position: int):
-    """Autosave of one question (quiz.js): answers only ``{"saved": true, "saved_at": …}``. Thousands of
+    """Autosave of one question (quiz.js): answers only ``{"saved": true, "saved_at": …, "answered": …}``
+    (``answered``: the question now counts as answered, for the page's header). Thousands of
     cadres call it at once, so it reads the login's own row and the locked attempt with the answer
     and its question in one statement."""
     answer = queries.answer_to_save(attempt_id, position)
@@ -191,7 +192,8 @@ def save_answer(attempt_id: int, position: int):
         return jsonify(saved=False, error=exc.message, redirect=url_for(".result", attempt_id=attempt.id)), 409
     except ValidationError as exc:
         return jsonify(saved=False, error=" ".join(exc.errors.values())), 404
-    return jsonify(saved=True, saved_at=answer.saved_at.isoformat() if answer.saved_at else None)
+    return jsonify(saved=True, saved_at=answer.saved_at.isoformat() if answer.saved_at else None,
+                   answered=answer.answered)
 
 
 @bp.route("/attempts/<int:attempt_id>/finish")
@@ -296,7 +298,9 @@ def import_questions(course_id: int):
         except (ValidationError, ValueError):
             preview = operations.preview_questions(confirm.text.data, _format(confirm.format.data, confirm.text.data))
             flash(_("Chưa lưu câu hỏi nào: hãy sửa các lỗi trong tệp rồi xem trước lại."), "error")
-            return render_template("quizzes/import_preview.html", course=course, preview=preview, confirm=confirm), 422
+            form = ImportForm(formdata=None, text=confirm.text.data, format=confirm.format.data)
+            return render_template("quizzes/import_preview.html", course=course, preview=preview, confirm=confirm,
+                                   form=form), 422
         flash(_("Đã lưu %(n)s câu hỏi vào ngân hàng câu hỏi.", n=len(saved)), "success")
         return redirect(url_for(".bank", course_id=course.id))
     if form.validate_on_submit():
@@ -314,7 +318,9 @@ def import_questions(course_id: int):
         fmt = detect_format(text, filename) if form.format.data == "auto" else form.format.data
         preview = operations.preview_questions(text, fmt)
         confirm = ImportConfirmForm(formdata=None, text=text, format=fmt)
-        return render_template("quizzes/import_preview.html", course=course, preview=preview, confirm=confirm)
+        form.text.data = text  # with errors the form is shown again, with the file's text to correct in place
+        return render_template("quizzes/import_preview.html", course=course, preview=preview, confirm=confirm,
+                               form=form)
     status = 422 if request.method == "POST" else 200
     return render_template("quizzes/import.html", course=course, form=form), status
 

@@ -124,16 +124,19 @@ def new_page(browser, request):
     dialogs: list[str] = []
     missing: list[str] = []  # a page's own resources (styles, scripts, images, icon) that failed
 
-    def resource_failed(response):
-        if response.status >= 400 and not response.request.is_navigation_request():
+    def resource_failed(response, answers):
+        request = response.request
+        if response.status >= 400 and not request.is_navigation_request() \
+                and not (request.resource_type == "fetch" and response.status in answers):
             missing.append(f"{response.status} {response.url}")
 
-    def make(viewport=PHONE, **kwargs):
+    def make(viewport=PHONE, fetch_answers=(), **kwargs):
+        """``fetch_answers``: error statuses the test expects the page's scripts to be given (409)."""
         context = browser.new_context(viewport=viewport, locale="vi-VN", **kwargs)
         contexts.append(context)
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        page.on("response", resource_failed)
+        page.on("response", lambda response: resource_failed(response, fetch_answers))
         return page
 
     yield make

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from html.parser import HTMLParser
+from io import BytesIO
 
 import pytest
 from sqlalchemy import func, select
@@ -78,7 +80,7 @@ def test_autosave_answers_only_saved_and_the_key_never_shows_before_submission(c
         response = client.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(quiz_setup, attempt_id, position))
         assert response.status_code == 200
         body = response.get_json()
-        assert set(body) == {"saved", "saved_at"} and body["saved"] is True
+        assert set(body) == {"saved", "saved_at", "answered"} and body["saved"] is True and body["answered"] is True
         pages.append(response.get_data(as_text=True))
     for url in (f"/quizzes/attempts/{attempt_id}", f"/quizzes/attempts/{attempt_id}?page=2",
                 f"/quizzes/attempts/{attempt_id}/finish", _module_url(quiz_setup)):
@@ -317,6 +319,94 @@ def test_import_preview_errors_and_all_or_nothing_save(client, auth, quiz_setup)
         "file": (BytesIO("Câu hỏi?\nA) Có\nB) Không\nANSWER: A\n".encode()), "cau-hoi.txt"), "format": "auto",
     }, content_type="multipart/form-data")
     assert "AIKEN" in html_text(upload)
+
+
+class _Forms(HTMLParser):
+    """The forms of a page as a browser would submit them: ``{action: {name: value}}`` (no file chosen)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: dict[str, dict[str, str]] = {}
+        self._form: dict[str, str] | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self._form = self.forms.setdefault(a.get("action", ""), {})
+        elif self._form is None:
+            return
+        elif tag == "input" and a.get("type") not in ("file", "radio", "checkbox") and a.get("name"):
+            self._form[a["name"]] = a.get("value", "")
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select and "selected" in a:
+            self._form[self._select] = a["value"]
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self._form[self._textarea] = ""
+
+    def handle_data(self, data):
+        if self._form is not None and self._textarea:
+            self._form[self._textarea] += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._form is not None:
+            text = self._form[self._textarea]  # a browser drops the newline right after <textarea>
+            self._form[self._textarea] = text[2:] if text.startswith("\r\n") else text.removeprefix("\n")
+            self._textarea = None
+
+
+def _forms(response) -> dict[str, dict[str, str]]:
+    parser = _Forms()
+    parser.feed(response.get_data(as_text=True))
+    return parser.forms
+
+
+def test_an_import_with_errors_keeps_what_was_sent_to_correct_it(app, client, auth, quiz_setup):
+    """The preview of a file with errors shows the form again, filled: text, chosen format, CSRF token."""
+    _trainer(client, auth)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        url = f"/quizzes/courses/{quiz_setup.course.id}/import"
+        token = next(iter(_forms(client.get(url)).values()))["csrf_token"]
+        bad = "::A:: Câu đúng {=Có ~Không}\n\n::B:: Câu <sai> & \"lỗi\" {#3,14}\n"
+        page = client.post(url, data={"csrf_token": token, "text": bad, "format": "gift"})
+        assert page.status_code == 200 and "Dòng 3:" in html_text(page)
+        assert url in _forms(page), "the preview of a file with errors has no form to correct it in"
+        form = _forms(page)[url]
+        assert form.pop("csrf_token") and form == {"text": bad, "format": "gift"}
+        assert "Lưu vào ngân hàng câu hỏi" not in html_text(page)
+        before = db.session.scalar(select(func.count(Question.id)))
+
+        form["text"] = form["text"].replace("{#3,14}", "{#3.14}")  # corrected in place, nothing retyped
+        page = client.post(url, data=_forms(page)[url] | form)
+        assert "Lưu vào ngân hàng câu hỏi" in html_text(page) and "Dòng 3:" not in html_text(page)
+        saved = client.post(url, data=_forms(page)[url])
+        assert saved.status_code == 302
+        assert db.session.scalar(select(func.count(Question.id))) == before + 2
+
+        # an uploaded file: its text is what the form shows again; "auto" stays chosen
+        upload = client.post(url, data={"csrf_token": token, "format": "auto",
+                                        "file": (BytesIO("\ufeffCâu hỏi?\nA) Có\nANSWER: C\n".encode()), "cau-hoi.txt")},
+                             content_type="multipart/form-data")
+        form = _forms(upload)[url]
+        assert form["text"] == "Câu hỏi?\nA) Có\nANSWER: C\n" and form["format"] == "auto"
+        # the save refused after all (the text sent back has errors): the same
+        refused = client.post(url, data={"csrf_token": token, "confirm": "1", "text": bad, "format": "gift"})
+        assert refused.status_code == 422
+        form = _forms(refused)[url]
+        assert form.pop("csrf_token") and form == {"text": bad, "format": "gift"}
+        # and the form still needs its token
+        refused = client.post(url, data=form)
+        assert refused.status_code == 400 and "Dòng 3:" not in html_text(refused)
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
 
 
 def test_quiz_settings(client, auth, quiz_setup):

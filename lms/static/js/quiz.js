@@ -4,12 +4,24 @@
 (function () {
   "use strict";
 
-  var closed = false, leaving = false, savers = [];
+  var closed = false, leaving = false, savers = [], answeredCount = null;
   // What was typed but not yet acknowledged when the page went away, kept in this tab for a short
   // while: a reload asks for the page before the last save is written, so it shows it again.
   var STASH = "lms-quiz-unsaved", STASH_MS = 120000;
 
   function each(list, fn) { Array.prototype.forEach.call(list, fn); }
+
+  function go(url) {
+    // The attempt is closed (submitted by the server): nothing is left to save on the way out.
+    closed = true;
+    leaving = true;
+    window.location.assign(url);
+  }
+
+  function countAnswered(change) {  // the number in the header's "Đã trả lời a / n câu"
+    if (!answeredCount || !change) { return; }
+    answeredCount.textContent = String(Math.max(0, parseInt(answeredCount.textContent, 10) + change));
+  }
 
   function fields(box, prefix) {
     return Array.prototype.filter.call(box.querySelectorAll("input, select, textarea"), function (el) {
@@ -63,6 +75,7 @@
     var status = box.querySelector("[data-status]");
     var csrf = form.getAttribute("data-csrf");
     var busy = false, again = false, wait = 1000, retry = null, typing = null, unsaved = false;
+    var answered = box.hasAttribute("data-answered");  // as the server last said
 
     function show(name, text) {
       if (!status) { return; }
@@ -106,8 +119,12 @@
           });
         }
         if (!response.ok) { throw new Error(String(response.status)); }
-        return response.json().then(function () {
+        return response.json().then(function (data) {
           if (!keepalive) { forget(); }
+          if (typeof data.answered === "boolean" && data.answered !== answered) {
+            answered = data.answered;
+            countAnswered(answered ? 1 : -1);
+          }
           return true;
         });
       });
@@ -190,6 +207,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form[data-quiz]");
+    answeredCount = document.querySelector("[data-answered-count]");
     if (form && window.fetch && window.FormData) {
       var kept = stash(function (k) {
         Object.keys(k).forEach(function (url) { if (!(Date.now() - k[url].at < STASH_MS)) { delete k[url]; } });
