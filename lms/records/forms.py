@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from lms.core.clock import local_today
 from lms.core.forms import BaseForm, PeriodMixin, choices
@@ -20,7 +20,7 @@ class ClassForm(PeriodMixin, BaseForm):
     start_on = DateField(_l("Ngày bắt đầu"), validators=[DataRequired(_l("Vui lòng nhập ngày bắt đầu."))])
     end_on = DateField(_l("Ngày kết thúc"), validators=[DataRequired(_l("Vui lòng nhập ngày kết thúc."))])
     hours = IntegerField(_l("Số giờ"), default=8, validators=[
-        DataRequired(_l("Vui lòng nhập số giờ.")), NumberRange(min=1, max=MAX_HOURS)])
+        InputRequired(_l("Vui lòng nhập số giờ.")), NumberRange(min=1, max=MAX_HOURS)])  # 0 is typed, but out of range
     place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=300)])
     trainer_name = StringField(_l("Giảng viên"), validators=[Optional(), Length(max=300)])
     grants_certificate = BooleanField(_l("Cấp giấy chứng nhận cho học viên đạt"))

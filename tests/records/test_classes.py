@@ -163,6 +163,16 @@ def test_class_form_checks_dates(client, auth, province):
     assert "Ngày kết thúc không được trước ngày bắt đầu." in html_text(response)
 
 
+def test_class_form_says_what_is_wrong_with_the_hours(client, auth, province):
+    _login(auth, province, "admin")
+    for hours, message in (("0", "Số phải trong khoảng 1 đến 5000."), ("", "Vui lòng nhập số giờ."),
+                           ("8,5", "Vui lòng nhập một số nguyên.")):
+        text = html_text(client.post("/classes/new", data=_class_form(province["fed"], hours=hours)))
+        assert message in text, hours
+        assert "Vui lòng nhập số giờ." not in text or hours == "", hours
+    assert db.session.scalar(select(func.count()).select_from(TrainingClass)) == 0
+
+
 def test_posts_without_a_csrf_token_are_refused(client, auth, province, records, csrf_on):
     training_class = records.training_class([province["cadre_a"]])
     page = client.get("/login").get_data(as_text=True)
