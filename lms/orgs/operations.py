@@ -75,22 +75,17 @@ def _check_effective_on(
                       name=other.name, d=_day(latest[other.id])))
     if not closes:
         return
-    membership = db.session.execute(
-        select(Membership.start_on, Cadre.full_name).join(Cadre, Cadre.id == Membership.cadre_id)
-        .where(Membership.unit_id == unit.id, Membership.end_on.is_(None), Membership.start_on > effective_on)
-        .order_by(Membership.start_on.desc()).limit(1)
-    ).first()
-    if membership is not None:
-        refuse(_l("Ngày có hiệu lực không được trước ngày %(name)s bắt đầu sinh hoạt tại đơn vị (%(d)s).",
-                  name=membership.full_name, d=_day(membership.start_on)))
-    title = db.session.execute(
-        select(CadreTitle.start_on, Cadre.full_name).join(Cadre, Cadre.id == CadreTitle.cadre_id)
-        .where(CadreTitle.unit_id == unit.id, CadreTitle.end_on.is_(None), CadreTitle.start_on > effective_on)
-        .order_by(CadreTitle.start_on.desc()).limit(1)
-    ).first()
-    if title is not None:
-        refuse(_l("Ngày có hiệu lực không được trước ngày %(name)s bắt đầu giữ chức danh tại đơn vị (%(d)s).",
-                  name=title.full_name, d=_day(title.start_on)))
+    for held, message in (
+        (Membership, _l("Ngày có hiệu lực không được trước ngày %(name)s bắt đầu sinh hoạt tại đơn vị (%(d)s).")),
+        (CadreTitle, _l("Ngày có hiệu lực không được trước ngày %(name)s bắt đầu giữ chức danh tại đơn vị (%(d)s).")),
+    ):
+        latest = db.session.execute(
+            select(held.start_on, Cadre.full_name).join(Cadre, Cadre.id == held.cadre_id)
+            .where(held.unit_id == unit.id, held.end_on.is_(None), held.start_on > effective_on)
+            .order_by(held.start_on.desc()).limit(1)
+        ).first()
+        if latest is not None:
+            refuse(str(message) % {"name": latest.full_name, "d": _day(latest.start_on)})
 
 
 def search_key(name: str, code: str) -> str:
