@@ -62,6 +62,9 @@ def create_app(test_config: dict | None = None, *, generate_secret: bool = False
     from lms.records.views import bp as records_bp
     from lms.reports.views import bp as reports_bp
 
+    from lms.quizzes import formats
+
+    formats.use_translator(i18n.request_gettext)  # GIFT/Aiken errors in the page's language
     for bp in (
         home_bp, accounts_bp, accounts_admin_bp, orgs_bp, cadres_bp, cadre_import_bp, reports_bp,
         learn_bp, authoring_bp, packages_bp, quizzes_bp, records_bp, certificates_bp, plans_bp,

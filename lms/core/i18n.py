@@ -111,6 +111,11 @@ def format_datetime(value: dt.datetime | None) -> str:
     return value.astimezone(tz).strftime("%d/%m/%Y %H:%M")
 
 
+def request_gettext(message: str) -> str:
+    """``message`` in the request's language; outside a request (the command line), as written."""
+    return translations().ugettext(message) if has_request_context() else message
+
+
 def local_name(obj) -> str:
     """A reference-data row's name in the current language: ``name_en`` in English when it is filled."""
     if obj is None:

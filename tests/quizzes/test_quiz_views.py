@@ -368,6 +368,19 @@ def _forms(response) -> dict[str, dict[str, str]]:
     return parser.forms
 
 
+def test_import_errors_are_in_the_pages_language(client, auth, quiz_setup):
+    """An English page lists the file's errors in English, with their line numbers; the command line
+    keeps them in Vietnamese (its JSON output is documented so)."""
+    from lms.quizzes.formats import parse
+
+    _trainer(client, auth)
+    client.post("/language", data={"lang": "en"})
+    bad = "::A:: Câu đúng {=Có ~Không}\n\n::B:: Câu sai {#3,14}\n"
+    text = html_text(client.post(f"/quizzes/courses/{quiz_setup.course.id}/import", data={"text": bad, "format": "auto"}))
+    assert "Line 3:" in text and "Dòng 3:" not in text
+    assert parse(bad, "gift").errors[0]["message"].startswith("Dòng 3:")
+
+
 def test_an_import_with_errors_keeps_what_was_sent_to_correct_it(app, client, auth, quiz_setup):
     """The preview of a file with errors shows the form again, filled: text, chosen format, CSRF token."""
     _trainer(client, auth)

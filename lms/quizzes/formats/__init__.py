@@ -13,7 +13,7 @@ import copy
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 __all__ = [
     "FORMATS",
@@ -31,9 +31,22 @@ FORMATS: tuple[str, ...] = ("gift", "aiken")
 Question = dict[str, Any]
 
 
+_translate: Callable[[str], str] | None = None
+
+
+def use_translator(translate: Callable[[str], str] | None) -> None:
+    """Route the readers' messages through ``translate``. The web app passes its gettext, so a page in
+    English lists a file's errors in English; without one (the readers used on their own) they stay as
+    written, in Vietnamese, as the command line's JSON output documents. This package imports nothing
+    of the app."""
+    global _translate
+    _translate = translate
+
+
 def _(s: str) -> str:
-    """Mark a user-facing message for translation (a no-op until it is routed to gettext)."""
-    return s
+    """A user-facing message, translated when a translator is set (the readers fill ``{line}`` and the
+    other fields afterwards with ``str.format``)."""
+    return _translate(s) if _translate is not None else s
 
 
 @dataclass
