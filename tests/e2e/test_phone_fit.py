@@ -182,3 +182,22 @@ def test_a_cadres_certificates_and_record_read_as_cards_on_a_phone(server, new_p
     login(desktop, server, "cadre")
     desktop.goto(server.url + "/certificates/mine")
     assert desktop.locator("table.stack thead th").first.is_visible()
+
+
+def test_the_certificate_register_and_a_cadres_history_read_as_cards_on_a_phone(server, new_page):
+    """The admin's side: the register's rows (seven columns) and a cadre's dated history stack on a phone."""
+    phone = new_page(PHONE)
+    login(phone, server, "admin")
+    phone.goto(server.url + "/certificates/register")
+    pdf = phone.locator("table.stack a", has_text="PDF").first
+    box = pdf.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"], box
+    assert phone.evaluate(WRAPS_WIDER_THAN_THEIR_FRAME) == 0
+    shot(phone, "register-phone")
+
+    phone.goto(server.url + "/cadres/?q=nguyen thi hoa")  # the demo's cadre, with a dated history
+    phone.locator("main table a").first.click()
+    phone.wait_for_load_state()
+    assert phone.locator("table.stack td[data-label]").count() >= 5
+    assert phone.evaluate(WRAPS_WIDER_THAN_THEIR_FRAME) == 0
+    shot(phone, "cadre-history-phone")
