@@ -472,6 +472,13 @@ def check_public_base_url(url: str) -> str:
     return url
 
 
+def public_url_is_local(url: str) -> bool:
+    """The public address names this machine only (localhost, 127.x, ::1): a QR code printed with it
+    opens nothing from another phone, which is the default until an admin sets the real one."""
+    host = (urlsplit(str(url or "")).hostname or "").lower()
+    return host in ("localhost", "::1", "0.0.0.0") or host.endswith(".localhost") or host.startswith("127.")
+
+
 def store_png(data: bytes, filename: str, field: str) -> int:
     """Store a signature or seal image; only PNG (sniffed from its bytes) is accepted."""
     from lms.certificates.rendering import MAX_IMAGE_BYTES, PNG_SIGNATURE

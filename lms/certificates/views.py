@@ -98,6 +98,8 @@ def register():
         "certificates/register.html", page=queries.register(current_user, filters, page), filters=filters,
         options=queries.filter_choices(current_user), units=unit_choices(current_user),
         today=operations.local_today(),
+        local_public_url=can(current_user, "settings.edit")
+        and operations.public_url_is_local(get_settings()["public_base_url"]),
     )
 
 

@@ -488,3 +488,23 @@ def test_register_and_own_list_need_the_same_queries_for_2_or_8_certificates(con
     counts_many = (_queries(app, lambda: admin.get("/certificates/register")),
                    _queries(app, lambda: login(app.test_client(), "cadre").get("/certificates/mine")))
     assert counts_few == counts_many
+
+
+def test_the_register_warns_while_the_public_address_is_this_machines(province, client, auth):
+    """Until a federation admin sets the platform's public address, QR codes point at 127.0.0.1: the
+    register says so to whoever can change it, with the way to the settings."""
+    warning = "Địa chỉ công khai của trang vẫn là địa chỉ của máy này"
+    assert operations.public_url_is_local("http://127.0.0.1:5000") and operations.public_url_is_local("http://localhost")
+    assert not operations.public_url_is_local("https://hoctap.ldld.vn")
+    auth.login("admin")
+    page = client.get("/certificates/register").get_data(as_text=True)
+    assert warning in page and 'href="/certificates/settings"' in page
+    save_settings({"public_base_url": "https://hoctap.ldld.vn"})
+    db.session.commit()
+    assert warning not in client.get("/certificates/register").get_data(as_text=True)
+    save_settings({"public_base_url": "http://localhost:8000"})
+    db.session.commit()
+    auth.logout()
+    auth.login("union")  # sees the register, cannot change the settings
+    page = client.get("/certificates/register")
+    assert page.status_code == 200 and warning not in page.get_data(as_text=True)
