@@ -267,3 +267,28 @@ def fresh_app(directory: Path, *, postgres: bool | None = None):
                 engine.dispose()
         if drop is not None:
             drop()
+
+
+def damaged_zip(files: dict[str, bytes], broken: str, at: float | None = None) -> bytes:
+    """A deflated ZIP of ``files`` whose directory is intact but whose entry ``broken`` holds bytes no
+    inflater accepts (a reserved deflate block type): reading that entry raises ``zlib.error``. With
+    ``at`` (0–1), only 64 bytes from that point of the entry are damaged: its beginning still reads."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    data = bytearray(buffer.getvalue())
+    with zipfile.ZipFile(io.BytesIO(bytes(data))) as archive:
+        info = archive.getinfo(broken)
+    name_length = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    if at is not None:
+        start, length = start + int(info.compress_size * at), 64
+    else:
+        length = info.compress_size
+    data[start:start + length] = b"\xff" * length
+    return bytes(data)

@@ -24,6 +24,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
@@ -301,14 +302,18 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         raise ImportFileError(_("Tệp quá lớn: tối đa %(mb)s MB. Hãy chia thành nhiều tệp nhỏ hơn.", mb=_mb(max_bytes())))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, OSError) as exc:
-        raise ImportFileError(_("Không đọc được tệp XLSX (%(detail)s). Hãy mở và lưu lại tệp trong Excel.", detail=str(exc))) from None
+    except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, OSError) as exc:
+        raise ImportFileError(_("Không đọc được tệp XLSX (%(detail)s). Hãy mở và lưu lại tệp trong Excel.", detail=str(exc) or type(exc).__name__)) from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
+        # openpyxl inflates and parses the sheet while the rows are read: a damaged entry fails here
         try:
             sheet = workbook.worksheets[0]
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(cells)
+        except (zlib.error, zipfile.BadZipFile, EOFError, KeyError, ValueError, SyntaxError) as exc:
+            raise ImportFileError(_("Không đọc được tệp XLSX (%(detail)s). Hãy mở và lưu lại tệp trong Excel.",
+                                    detail=str(exc) or type(exc).__name__)) from None
         finally:
             workbook.close()
 

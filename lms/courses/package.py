@@ -16,6 +16,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
@@ -275,7 +276,7 @@ def _zip_entries(archive: zipfile.ZipFile, problems: _Problems) -> dict[str, byt
         try:
             with archive.open(info) as fh:
                 content = fh.read(info.file_size + 1)
-        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError, EOFError, ValueError):
+        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, EOFError, ValueError):
             problems.error(name, None, _("không đọc được tệp trong ZIP (tệp hỏng)"))
             continue
         if len(content) != info.file_size:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import zipfile
 import unicodedata
 
 import openpyxl
@@ -523,3 +524,30 @@ def test_the_examples_in_the_documentation_import_cleanly(province):
         assert report.errors == [], report.errors
     assert {t.code for t in _titles(cadre("CB0004"))} == {"uv_bch", "uv_ubkt"}
     assert cadre("CB0002").political_level.code == "cao_cap"
+
+
+def test_an_xlsx_whose_sheet_does_not_inflate_is_refused_with_a_message(client, auth, province):
+    """The workbook opens (its directory and workbook.xml are fine) but the sheet's bytes are damaged:
+    openpyxl fails while reading the rows. The admin gets the XLSX message, nothing is imported (it was
+    an HTTP 500)."""
+    from tests.conftest import damaged_zip
+
+    with zipfile.ZipFile(io.BytesIO(xlsx([ANH]))) as archive:
+        files = {info.filename: archive.read(info) for info in archive.infolist()}
+    data = damaged_zip(files, "xl/worksheets/sheet1.xml")
+    with pytest.raises(ImportFileError) as caught:
+        read_file(data)
+    assert "Không đọc được tệp XLSX" in str(caught.value)
+
+    before = count(Cadre)
+    auth.login("admin")
+    r = post(client, data, "can-bo.xlsx")
+    assert r.status_code in (200, 422) and "Không đọc được tệp XLSX" in html_text(r)
+    assert count(Cadre) == before
+
+    # damaged three quarters in: the workbook opens, and the rows fail while they are read
+    many = [[f"CB-{n}", f"Nguyễn Thị Ánh {n}", "Nữ", "05/03/1985", "CS-MAY", "", ""] for n in range(3000)]
+    with zipfile.ZipFile(io.BytesIO(xlsx(many))) as archive:
+        files = {info.filename: archive.read(info) for info in archive.infolist()}
+    with pytest.raises(ImportFileError, match="Không đọc được tệp XLSX"):
+        read_file(damaged_zip(files, "xl/worksheets/sheet1.xml", at=0.75))

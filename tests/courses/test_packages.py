@@ -265,6 +265,27 @@ def test_zip_symlinks_encryption_and_garbage_are_refused():
     assert "không phải tệp ZIP" in str(caught.value)
 
 
+def test_a_zip_entry_that_does_not_inflate_is_named_and_nothing_is_read(client, auth, province):
+    """A ZIP whose directory is intact but one entry's bytes are damaged: the trainer is told which file,
+    the command line gets the same error, and nothing is imported (it was an HTTP 500)."""
+    from tests.conftest import damaged_zip
+
+    files = canonical_files()
+    broken = next(name for name in files if name.endswith(".md") and name != "course.yaml")
+    data = damaged_zip(files, broken)
+    with pytest.raises(PackageError) as caught:
+        read_zip(data, tracks=TRACKS)
+    assert [(p.file, p.message) for p in caught.value.errors] == [(broken, "không đọc được tệp trong ZIP (tệp hỏng)")]
+
+    before = db.session.scalar(select(func.count(Course.id)))
+    auth.login("trainer")
+    response = client.post("/author/packages/import", data={"file": (io.BytesIO(data), "khoa-hoc.zip")},
+                           content_type="multipart/form-data")
+    assert response.status_code in (200, 422)
+    assert broken in html_text(response) and "tệp hỏng" in html_text(response)
+    assert db.session.scalar(select(func.count(Course.id))) == before
+
+
 def test_zip_limits(monkeypatch):
     from lms.courses import package
 
