@@ -69,6 +69,15 @@ def _separators() -> tuple[str, str]:
     return (",", ".") if lang.startswith("en") else (".", ",")
 
 
+def format_typed_number(value: float | int | Decimal | None) -> str:
+    """A number as a learner types it: every decimal kept, no thousands separator, the language's
+    decimal mark (1929 → "1929", 3.14159 → "3,14159"; in English "3.14159")."""
+    if value is None:
+        return "–"
+    text = f"{Decimal(str(value)).normalize():f}"
+    return text.replace(".", _separators()[1])
+
+
 def format_number(value: float | int | Decimal | None, decimals: int = 0) -> str:
     """2701 → "2.701"; 98.48, 1 → "98,5" (in English: 2,701 and 98.5)."""
     if value is None:

@@ -23,12 +23,12 @@ from lms.core.auth import login_row_only
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm
-from lms.core.i18n import _, format_number
+from lms.core.i18n import _, format_number, format_typed_number
 from lms.core.policy import require
 from lms.courses import operations as course_operations
 from lms.courses.models import Course
 from lms.quizzes import operations, queries
-from lms.quizzes.formats import detect_format, export_gift
+from lms.quizzes.formats import decode_file, detect_format, export_gift
 from lms.quizzes.forms import GradeForm, ImportConfirmForm, ImportForm, QuizSettingsForm
 from lms.quizzes.models import GRADED, IN_PROGRESS, Attempt, AttemptAnswer, Question, QuestionCategory, Quiz
 from lms.quizzes.types import question_type
@@ -41,6 +41,12 @@ bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="temp
 @bp.app_template_filter("question_html")
 def _question_html(text, text_format="moodle"):
     return queries.question_html(text, text_format)
+
+
+@bp.app_template_filter("typed_number")
+def _typed_number(value):
+    """A numeric answer as the learner would type it ("1929", not "1.929", beside the hint not to)."""
+    return format_typed_number(value)
 
 
 @bp.app_template_filter("mark")
@@ -307,11 +313,17 @@ def import_questions(course_id: int):
         text, filename = form.text.data or "", None
         if form.file.data:
             filename = form.file.data.filename
-            raw = form.file.data.read()
             try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("utf-8", errors="replace")
+                text, encoding = decode_file(form.file.data.read())
+            except UnicodeDecodeError:  # a BOM, then bytes that do not follow it
+                form.file.errors = [_("Không đọc được tệp: mã hóa ký tự không hợp lệ. Hãy lưu tệp dưới dạng văn bản UTF-8.")]
+                return render_template("quizzes/import.html", course=course, form=form), 422
+            except ValueError as exc:  # not text at all
+                form.file.errors = [str(exc)]
+                return render_template("quizzes/import.html", course=course, form=form), 422
+            if encoding == "cp1258":
+                flash(_("Tệp không phải UTF-8: đã đọc theo bảng mã Windows-1258 (Word, Notepad trên Windows tiếng Việt). "
+                        "Hãy kiểm tra chữ có dấu trong phần xem trước trước khi lưu."), "warning")
         if not text.strip():
             form.text.errors = [_("Hãy chọn tệp hoặc dán nội dung câu hỏi.")]
             return render_template("quizzes/import.html", course=course, form=form), 422

@@ -1,6 +1,6 @@
 import pytest
 
-from lms.core.i18n import format_date, format_number, format_percent
+from lms.core.i18n import format_date, format_number, format_typed_number, format_percent
 from lms.core.text import fold, name_sort_key, nfc, split_name
 
 
@@ -42,6 +42,8 @@ def test_vietnamese_number_and_date_formats(ctx):
 
     assert format_number(2701) == "2.701"
     assert format_number(1234567) == "1.234.567"
+    # a numeric answer is shown as it is typed: no thousands separator, every decimal
+    assert [format_typed_number(v) for v in (1929, 1929.0, 3.14159, 0.5, -2)] == ["1929", "1929", "3,14159", "0,5", "-2"]
     assert format_percent(2660, 2701) == "98,5%"
     assert format_percent(41, 2701) == "1,5%"
     assert format_percent(1, 0) == "–"

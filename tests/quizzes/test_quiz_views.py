@@ -9,6 +9,7 @@ from io import BytesIO
 import pytest
 from sqlalchemy import func, select
 
+from lms import ROOT
 from lms.core.db import db
 from lms.courses import operations as course_ops
 from lms.quizzes.models import GRADED, Attempt, AttemptAnswer, Question
@@ -465,3 +466,39 @@ def test_resuming_an_attempt_whose_time_ran_out_shows_its_result(client, auth, q
     result = html_text(client.get(response.headers["Location"]))
     assert "hết giờ" in result and "1 / 3" in result
     assert db.session.scalar(select(func.count(Attempt.id))) == 1
+
+
+def test_a_numeric_answer_is_shown_as_it_is_typed(app):
+    """The review's "Đáp án đúng: 1929", not "1.929" right under the hint that says not to write 1.929."""
+    with app.test_request_context():
+        template = app.jinja_env.from_string("{{ 1929|typed_number }} ± {{ 0.25|typed_number }}")
+        assert template.render() == "1929 ± 0,25"
+    review = (ROOT / "lms" / "quizzes" / "templates" / "quizzes" / "_review.html").read_text(encoding="utf-8")
+    assert "x.value|typed_number" in review and "x.value|mark" not in review
+
+
+def test_a_question_file_is_read_in_its_encoding_or_refused(client, auth, quiz_setup):
+    """UTF-8 (with or without BOM) and UTF-16 with a BOM are read as they are; a file saved in Windows-1258
+    (Word, Notepad on Vietnamese Windows) is read in that code page, with a warning to check the accents in
+    the preview (it was read as UTF-8 with "�" in place of every accented letter); a file that is not text
+    is refused on its field. Nothing is saved by a preview."""
+    _trainer(client, auth)
+    url = f"/quizzes/courses/{quiz_setup.course.id}/import"
+    aiken = "Câu hỏi tiếng Việt về Điều lệ?\nA. Đúng\nB. Sai\nANSWER: A\n"
+    before = db.session.scalar(select(func.count(Question.id)))
+
+    def upload(data: bytes, name: str = "cau-hoi.txt"):
+        return client.post(url, data={"file": (BytesIO(data), name), "format": "auto"},
+                           content_type="multipart/form-data")
+
+    for data in (aiken.encode("utf-8"), aiken.encode("utf-8-sig"), aiken.encode("utf-16")):
+        page = html_text(upload(data))
+        assert "Câu hỏi tiếng Việt về Điều lệ?" in page and "Windows-1258" not in page
+    from tests.cadres.test_import import cp1258
+
+    page = html_text(upload(cp1258(aiken)))
+    assert "Câu hỏi tiếng Việt về Điều lệ?" in page and "�" not in page
+    assert "đã đọc theo bảng mã Windows-1258" in page
+    refused = upload(b"PK\x03\x04\x14\x00\x00\x00" + b"\x00" * 64, "cau-hoi.txt")  # a .docx renamed
+    assert refused.status_code == 422 and "Tệp không phải văn bản" in html_text(refused)
+    assert db.session.scalar(select(func.count(Question.id))) == before

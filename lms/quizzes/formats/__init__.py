@@ -124,6 +124,22 @@ _AIKEN_ANSWER = re.compile(r"^ANSWER:\s*[A-Z]", re.MULTILINE)
 _AIKEN_CHOICE = re.compile(r"^[A-Z][).]", re.MULTILINE)
 
 
+def decode_file(data: bytes) -> tuple[str, str]:
+    """The text of an uploaded question file and the encoding it was read in: UTF-8 (with or without a
+    BOM), UTF-16 with a BOM (Notepad's "Unicode"), else Windows-1258, the code page Word and Notepad use
+    on Vietnamese Windows (the caller says so, for the trainer to check the preview). NFC either way.
+    Raises ``ValueError`` for a file that is not text (NUL bytes: a .docx, a picture)."""
+    for bom, encoding in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            return unicodedata.normalize("NFC", data[len(bom):].decode(encoding, errors="strict")), encoding
+    if b"\x00" in data[:4096]:
+        raise ValueError(_("Tệp không phải văn bản (GIFT hoặc Aiken là tệp .txt). Hãy lưu câu hỏi dưới dạng văn bản UTF-8."))
+    try:
+        return unicodedata.normalize("NFC", data.decode("utf-8")), "utf-8"
+    except UnicodeDecodeError:
+        return unicodedata.normalize("NFC", data.decode("cp1258", errors="replace")), "cp1258"
+
+
 def detect_format(text: str | bytes, filename: str | None = None) -> str:
     """Guess the format of a question file: ``"gift"`` or ``"aiken"``.
 
