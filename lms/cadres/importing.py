@@ -555,6 +555,7 @@ class _Validator:
             data.birth_date, data.employment = cadre.birth_date, cadre.employment
             data.education_level, data.political_level = cadre.education_level, cadre.political_level
             data.track_override, data.titles = cadre.track_override, list(self.current_titles.get(cadre.id, []))
+            data.titles_stated = "titles" in values
             data.email, data.phone, data.term = cadre.email, cadre.phone, cadre.term
 
         if "birth_date" in values:

@@ -35,6 +35,9 @@ class CadreData:
     titles: list[TitleType] = field(default_factory=list)
     title_since: dt.date | None = None
     track_override: Track | None = None
+    #: False when ``titles`` only repeats what the cadre holds (a form left as it was, an import file
+    #: without the column): on a transfer they then end with the old unit instead of moving with the cadre.
+    titles_stated: bool = True
     email: str = ""
     phone: str = ""
     term: str = ""
@@ -95,6 +98,12 @@ def update_cadre(cadre: Cadre, data: CadreData, effective_on: dt.date) -> bool:
     if data.unit.id != cadre.unit_id:
         transfer(cadre, data.unit, effective_on)
         changed = True
+        # Titles are held in a unit and end with the move. Titles not stated with the move (the form's
+        # boxes left as they were, an import file without the column) were the old unit's: they are not
+        # started again in the new one. Stated titles are the titles in the new unit.
+        if not data.titles_stated:
+            db.session.flush()
+            return changed
     if sync_titles(cadre, data.titles, data.title_since or effective_on):
         changed = True
     db.session.flush()

@@ -64,6 +64,12 @@ def list_cadres(user, q: str = "", unit: Unit | None = None, page: int = 1, per_
     return Page(list(items), page, per_page, total, args)
 
 
+def held_title_ids(cadre: Cadre) -> set[int]:
+    """The title types the cadre holds now (one query)."""
+    return set(db.session.scalars(select(CadreTitle.title_type_id).where(
+        CadreTitle.cadre_id == cadre.id, CadreTitle.end_on.is_(None))))
+
+
 def cadre_detail(cadre: Cadre) -> dict:
     """The cadre's memberships, titles and dated facts (employment and levels), newest first: three queries."""
     memberships = db.session.scalars(

@@ -97,7 +97,7 @@ def edit(cadre_id: int):
     _choices(form)
     if request.method == "GET":
         form.unit.data = cadre.unit_id
-        form.titles.data = [t.title_type_id for t in queries.cadre_detail(cadre)["titles"] if t.end_on is None]
+        form.titles.data = sorted(queries.held_title_ids(cadre))
         form.education_level.data = cadre.education_level_id or 0
         form.political_level.data = cadre.political_level_id or 0
         form.track_override.data = cadre.track_override_id or 0
@@ -105,7 +105,9 @@ def edit(cadre_id: int):
         try:
             if form.code.data != cadre.code:
                 raise ValidationError({"code": _("Không đổi được mã cán bộ.")})
-            operations.update_cadre(cadre, _data(form), form.effective_on.data)
+            data = _data(form)
+            data.titles_stated = {t.id for t in data.titles} != queries.held_title_ids(cadre)  # boxes as they were
+            operations.update_cadre(cadre, data, form.effective_on.data)
         except ValidationError as exc:
             exc.apply_to(form)
         else:

@@ -100,3 +100,61 @@ def test_an_import_row_with_a_code_in_another_case_updates_that_cadre(province):
 
     twice = errors_of(csv_text([["cb-a9", *ANH[1:]], ["CB-A9", *ANH[1:]]]).encode())
     assert [e.message for e in twice] == ["Mã cán bộ CB-A9 trùng với dòng 2."]
+
+
+def _titles(cadre) -> list[tuple]:
+    from lms.cadres.models import CadreTitle
+
+    rows = db.session.scalars(select(CadreTitle).where(CadreTitle.cadre_id == cadre.id).order_by(CadreTitle.id)).all()
+    return [(r.title_type.code, r.unit.code if r.unit else None, r.start_on, r.end_on) for r in rows]
+
+
+def _edit(cadre, **changes) -> dict:
+    form = {"code": cadre.code, "full_name": cadre.full_name, "gender": cadre.gender, "unit": str(cadre.unit_id),
+            "employment": cadre.employment, "education_level": "0", "political_level": "0", "track_override": "0",
+            "term": "", "email": "", "phone": "", "effective_on": local_today().isoformat()}
+    form.update(changes)
+    return form
+
+
+def test_a_transfer_in_the_form_ends_the_titles_held_in_the_old_unit(client, auth, province, make):
+    """Titles are held in a unit: moving a cadre with the title boxes left as they were ends them; it no
+    longer started them again in the new unit (which also made the cadre "newly elected")."""
+    import datetime as dt
+
+    chair = make.titles["chu_tich"]
+    cadre = make.cadre("Lê Thị Hoa", unit=province["biz"], titles=["chu_tich"])
+    start = _titles(cadre)[0][2]
+    auth.login("admin")
+    moved_on = dt.date(2025, 9, 1)
+    page = html_text(client.get(f"/cadres/{cadre.id}/edit"))
+    import re
+
+    assert re.search(rf'<option (?=[^>]*selected)(?=[^>]*value="{chair.id}")', page)  # the form shows what is held
+    r = client.post(f"/cadres/{cadre.id}/edit", data=_edit(cadre, unit=str(province["pub"].id), titles=[str(chair.id)],
+                                                          effective_on=moved_on.isoformat()))
+    assert r.status_code == 302, html_text(r)
+    assert _titles(cadre) == [("chu_tich", province["biz"].code, start, moved_on)]
+
+    # titles chosen with the move are the titles in the new unit
+    other = make.cadre("Lê Văn Nam", unit=province["biz"], titles=["chu_tich"])
+    member = make.titles["uv_bch"]
+    r = client.post(f"/cadres/{other.id}/edit", data=_edit(other, unit=str(province["pub"].id), titles=[str(member.id)],
+                                                          effective_on=moved_on.isoformat()))
+    assert r.status_code == 302, html_text(r)
+    assert _titles(other)[-1] == ("uv_bch", province["pub"].code, moved_on, None)
+    assert [t for t in _titles(other) if t[3] is None] == [("uv_bch", province["pub"].code, moved_on, None)]
+
+
+def test_an_import_without_the_titles_column_ends_them_on_a_transfer(province, make):
+    import datetime as dt
+
+    from tests.cadres.test_import import count, csv_text, run
+
+    cadre = make.cadre("Lê Thị Hoa", unit=province["biz"], titles=["chu_tich"], code="CB-T1")
+    header = ["Mã cán bộ", "Họ và tên", "Giới tính", "Mã đơn vị"]
+    before = count(Cadre)
+    report = run(csv_text([["CB-T1", "Lê Thị Hoa", "Nữ", province["pub"].code]], header=header).encode(),
+                 effective_on=dt.date(2025, 9, 1))
+    assert report.errors == [] and report.transferred == 1 and count(Cadre) == before
+    assert [t for t in _titles(cadre) if t[3] is None] == []
