@@ -413,10 +413,14 @@ def statistics(quiz_id: int):
 @bp.route("/courses/<int:course_id>/grading")
 @login_required
 def grading(course_id: int):
-    course = _managed_course(course_id)
+    return _grading_page(_managed_course(course_id))
+
+
+def _grading_page(course, failed: GradeForm | None = None, failed_id: int | None = None):
+    """The queue with a form per answer; a refused grade keeps its mark and comment, with the errors."""
     answers = queries.grading_queue(course)
-    return render_template("quizzes/grading.html", course=course, answers=answers,
-                           forms={a.id: GradeForm(prefix=f"a{a.id}", formdata=None) for a in answers})
+    forms = {a.id: failed if a.id == failed_id else GradeForm(prefix=f"a{a.id}", formdata=None) for a in answers}
+    return render_template("quizzes/grading.html", course=course, answers=answers, forms=forms)
 
 
 @bp.route("/answers/<int:answer_id>/grade", methods=["POST"])
@@ -430,8 +434,8 @@ def grade(answer_id: int):
         try:
             attempt = operations.grade_answer(answer, form.mark.data, form.comment.data or "", current_user)
         except ValidationError as exc:
-            flash(" ".join(exc.errors.values()), "error")
-            return redirect(url_for(".grading", course_id=course.id))
+            form.mark.errors = list(form.mark.errors) + list(exc.errors.values())
+            return _grading_page(course, form, answer.id), 422
         if attempt.state == GRADED:
             flash(_("Đã chấm xong bài làm lần %(n)s của %(name)s: %(p)s%%, %(r)s.", n=attempt.number,
                     name=attempt.cadre.full_name, p=round((attempt.fraction or 0) * 100),
@@ -439,6 +443,5 @@ def grade(answer_id: int):
         else:
             flash(_("Đã lưu điểm."), "success")
         return redirect(url_for(".grading", course_id=course.id))
-    flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
-    return redirect(url_for(".grading", course_id=course.id))
+    return _grading_page(course, form, answer.id), 422
 

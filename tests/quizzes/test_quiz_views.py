@@ -250,8 +250,10 @@ def test_essay_grading_flow(app, client, auth, province):
     response = client.post(f"/quizzes/answers/{answer.id}/grade", data={f"a{answer.id}-mark": "nửa điểm"},
                            follow_redirects=True)
     assert "Vui lòng nhập một số." in html_text(response)
-    response = client.post(f"/quizzes/answers/{answer.id}/grade", data={f"a{answer.id}-mark": "1,5"}, follow_redirects=True)
-    assert "Điểm phải từ 0 đến 1." in html_text(response)
+    response = client.post(f"/quizzes/answers/{answer.id}/grade",
+                           data={f"a{answer.id}-mark": "1,5", f"a{answer.id}-comment": "Cần nêu ví dụ cụ thể."})
+    assert response.status_code == 422 and "Điểm phải từ 0 đến 1." in html_text(response)
+    assert "Cần nêu ví dụ cụ thể.</textarea>" in html_text(response)  # the comment typed is kept
     assert db.session.get(AttemptAnswer, answer.id).fraction is None
     response = client.post(f"/quizzes/answers/{answer.id}/grade",
                            data={f"a{answer.id}-mark": "0,5", f"a{answer.id}-comment": "Nêu thêm ví dụ."}, follow_redirects=True)
