@@ -55,3 +55,14 @@ class QuizSettingsForm(BaseForm):
     shuffle_questions = BooleanField(_l("Xáo trộn thứ tự câu hỏi"))
     shuffle_options = BooleanField(_l("Xáo trộn thứ tự phương án"))
     questions_per_page = IntegerField(_l("Số câu mỗi trang"), validators=[InputRequired(), NumberRange(1, 100)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """"After the quiz closes" needs a closing time: without one learners would never see it (checked
+        here, since the empty optional field stops its own validators)."""
+        valid = super().validate(extra_validators)
+        if self.closes_at.data is None and not self.closes_at.errors and "after_close" in (
+                self.feedback_when.data, self.review_when.data):
+            self.closes_at.errors = [*self.closes_at.errors, str(_l("Hãy chọn thời điểm đóng bài kiểm tra: đã chọn cho xem “Sau khi bài kiểm tra đóng”, "
+                                     "nếu không có thời điểm đóng thì học viên sẽ không bao giờ được xem."))]
+            valid = False
+        return valid

@@ -441,6 +441,13 @@ def test_quiz_settings(client, auth, quiz_setup):
     assert quiz.closes_at == dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.timezone.utc)  # 17:00 in Hà Nội
     assert quiz.shuffle_options and not quiz.shuffle_questions
     assert client.post(url, data={"pass_mark": "120"}).status_code == 422
+    # "after the quiz closes" without a closing time would show learners nothing, ever
+    refused = client.post(url, data={
+        "pass_mark": "70", "max_attempts": "3", "grading_method": "average", "feedback_when": "immediately",
+        "review_when": "after_close", "closes_at": "", "questions_per_page": "1"})
+    assert refused.status_code == 422 and "Hãy chọn thời điểm đóng bài kiểm tra" in html_text(refused)
+    db.session.refresh(quiz)
+    assert quiz.pass_mark == 80 and quiz.closes_at is not None
 
 
 def test_other_trainers_and_learners_cannot_manage(app, client, auth, quiz_setup, make):
