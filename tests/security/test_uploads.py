@@ -109,6 +109,7 @@ def test_course_assets(app, province, draft_course):
     refused(r, "Tệp quá lớn (tối đa 5 MB)")
     r = post(client, url, {"asset-file": (io.BytesIO(PNG + b"\x00" * BIG), "rat-lon.png")})
     assert r.status_code == 413
+    assert "Một lần gửi được tối đa 20 MB. Chưa có gì được lưu." in html_text(r)  # the limit, and the way back
     assert stored_state([Asset]) == before
     # a real one is accepted, then served safely
     r = post(client, url, {"asset-file": (io.BytesIO(PNG), "so do.png")})
