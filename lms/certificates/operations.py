@@ -18,6 +18,7 @@ from string import Formatter
 from urllib.parse import urlsplit
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -27,7 +28,7 @@ from lms.core import clock, plugins
 from lms.core.clock import add_months, local_date
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
-from lms.core.i18n import _
+from lms.core.i18n import _, format_date
 from lms.core.settings import get_settings, save_settings
 from lms.core.text import fold, nfc
 from lms.courses import storage
@@ -349,6 +350,12 @@ def issue_for_course(cadre: Cadre, course: Course, issued_by=None) -> Certificat
 
 
 # -- in-person classes ---------------------------------------------------------------------------
+#
+# The one place that decides whether a class attendee holds a certificate: the class grants them, it
+# has ended (its last day is Vietnam's today or earlier) and the attendee's result is a passing one.
+# :func:`sync_class_certificates` brings the register in line after every change of attendance or
+# results: it issues, re-issues (a different passing grade) and revokes (a result no longer passing,
+# an attendee removed). A class in the future never gets a certificate.
 
 def _class_issuer(training_class: TrainingClass) -> Unit:
     """The organiser issues, except that the federation's own classes are in the federation's register."""
@@ -356,10 +363,38 @@ def _class_issuer(training_class: TrainingClass) -> Unit:
     return organiser if organiser.parent_id is not None else root_unit(organiser)
 
 
+def class_has_ended(training_class: TrainingClass, today: dt.date | None = None) -> bool:
+    """Whether the class's last day is today (in Vietnam) or earlier: only then are results and
+    certificates possible."""
+    return training_class.end_on is not None and training_class.end_on <= (today or local_today())
+
+
+def passed(result: str | None) -> bool:
+    """Whether a class result earns a certificate: "Đạt", "Giỏi", "Khá"… do; no result yet (blank),
+    "Không đạt", "Không hoàn thành", "Chưa đạt" (anything starting with "không" or "chưa") do not."""
+    folded = fold(result or "").strip()
+    return bool(folded) and not folded.startswith(("khong", "chua"))
+
+
+def _class_not_ended_error(training_class: TrainingClass) -> CertificateError:
+    return CertificateError(_(
+        "Lớp %(title)s kết thúc ngày %(date)s: chỉ cấp giấy chứng nhận sau khi lớp học kết thúc.",
+        title=training_class.title, date=format_date(training_class.end_on)))
+
+
+def _class_facts(training_class: TrainingClass, result: str) -> Facts:
+    return Facts(title=training_class.title, hours=training_class.hours, start_on=training_class.start_on,
+                 end_on=training_class.end_on, result=nfc(result))
+
+
 def issue_for_attendance(attendance: Attendance, issued_by=None) -> Certificate:
     training_class = attendance.training_class
     if not training_class.grants_certificate:
         raise CertificateError(_("Lớp %(title)s không cấp giấy chứng nhận.", title=training_class.title))
+    if not class_has_ended(training_class):
+        raise _class_not_ended_error(training_class)
+    if not (attendance.result or "").strip():
+        raise CertificateError(_("Cán bộ chưa có kết quả ở lớp này: chưa cấp giấy chứng nhận."))
     if not passed(attendance.result):
         raise CertificateError(_("Kết quả của cán bộ ở lớp này là “%(result)s”: không cấp giấy chứng nhận.",
                                  result=attendance.result))
@@ -368,10 +403,9 @@ def issue_for_attendance(attendance: Attendance, issued_by=None) -> Certificate:
         Certificate.status == VALID))
     if existing:
         raise CertificateError(_("Cán bộ đã có giấy chứng nhận số %(serial)s của lớp này.", serial=existing))
-    facts = Facts(title=training_class.title, hours=training_class.hours, start_on=training_class.start_on,
-                  end_on=training_class.end_on, result=attendance.result or "Đạt")
-    certificate = issue_certificate(attendance.cadre, facts, issuer_unit=_class_issuer(training_class),
-                                    training_class=training_class, issued_by=issued_by)
+    certificate = issue_certificate(attendance.cadre, _class_facts(training_class, attendance.result),
+                                    issuer_unit=_class_issuer(training_class), training_class=training_class,
+                                    issued_by=issued_by)
     # The class's record entry is written by the records area; point it at the certificate when it exists.
     db.session.execute(update(RecordEntry).where(
         RecordEntry.cadre_id == attendance.cadre_id, RecordEntry.class_id == training_class.id,
@@ -387,12 +421,6 @@ def issue_for_class_attendee(cadre: Cadre, training_class: TrainingClass, issued
     return issue_for_attendance(attendance, issued_by)
 
 
-def passed(result: str | None) -> bool:
-    """Whether a class result earns a certificate: "Đạt", "Giỏi", "Khá"… do; "Không đạt",
-    "Không hoàn thành" (anything starting with "không") do not."""
-    return not fold(result or "").startswith("khong")
-
-
 @dataclass
 class BatchResult:
     issued: list[Certificate]
@@ -400,22 +428,116 @@ class BatchResult:
 
 
 def issue_for_class(training_class: TrainingClass, issued_by=None) -> BatchResult:
-    """Certificates for every attendee of a class that grants them and who passed.
+    """Certificates for every attendee of an ended class that grants them and who passed (by hand,
+    from the register's "issue for a class").
 
-    Idempotent, so the records area may call it after every change of attendance: an attendee
-    who holds any certificate of the class — valid, replaced or revoked — is skipped (a revoked
-    one is never silently re-issued; an admin issues again by hand). All or nothing: an error for
-    one attendee (e.g. the disk refuses the write) raises, and the caller's rollback leaves the
-    register as it was. A class that does not grant certificates issues none.
+    Idempotent: an attendee who holds any certificate of the class — valid, replaced or revoked —
+    is skipped (a revoked one is never silently re-issued; an admin issues again by hand). All or
+    nothing: an error for one attendee (e.g. the disk refuses the write) raises, and the caller's
+    rollback leaves the register as it was. A class that does not grant certificates issues none; a
+    class that has not ended is refused.
     """
     if not training_class.grants_certificate:
         return BatchResult([], 0)
+    if not class_has_ended(training_class):
+        raise _class_not_ended_error(training_class)
     holders = set(db.session.scalars(select(Certificate.cadre_id).where(Certificate.class_id == training_class.id)))
     attendances = db.session.scalars(select(Attendance).where(Attendance.class_id == training_class.id)
                                      .order_by(Attendance.id)).all()
     issued = [issue_for_attendance(a, issued_by) for a in attendances
               if a.cadre_id not in holders and passed(a.result)]
     return BatchResult(issued, len(attendances) - len(issued))
+
+
+def _register_language():
+    """Texts stored in the register (revocation reasons) are written in the platform's default language,
+    whatever the language of the admin whose change caused them: the public verification page shows them."""
+    return force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "vi"))
+
+
+def _class_revocation_reason(training_class: TrainingClass, attendance: Attendance | None) -> str | None:
+    """Why a valid certificate of the class no longer stands, or None when it does."""
+    result = (attendance.result or "").strip() if attendance is not None else ""
+    with _register_language():
+        if attendance is None:
+            return _("Học viên đã được xóa khỏi danh sách lớp học.")
+        if not result:
+            return _("Kết quả lớp học đã bị xóa (chưa có kết quả).")
+        if not passed(result):
+            return _("Kết quả lớp học được sửa thành %(result)s.", result=result)
+        if not class_has_ended(training_class):
+            return _("Lớp học chưa kết thúc (kết thúc ngày %(date)s).", date=format_date(training_class.end_on))
+    return None
+
+
+@dataclass
+class ClassSync:
+    """What :func:`sync_class_certificates` changed in the register.
+
+    ``error`` is set when issuing or re-issuing was refused (settings incomplete, no chair to sign,
+    storage failing): none of this call's issues and re-issues were kept, its revocations were.
+    """
+
+    issued: list[Certificate]
+    reissued: list[Certificate]
+    revoked: list[Certificate]
+    skipped: int = 0  # attendees given no new certificate: holding one already, no passing result yet…
+    error: str | None = None
+
+
+def sync_class_certificates(training_class: TrainingClass, *, newly_passing=frozenset(), actor=None) -> ClassSync:
+    """Bring the class's certificates in line with its attendance and results.
+
+    1. A valid certificate whose holder was removed from the class, whose result was changed to a
+       non-passing one or cleared, or whose class has not ended, is revoked with the reason (the
+       verification page shows it). Revocations cannot fail and are kept whatever follows.
+    2. A valid certificate whose holder's passing result changed (Đạt → Giỏi) is re-issued stating
+       the new result; the old one becomes "replaced" and the record entry follows the new one.
+    3. When the class grants certificates and has ended, an attendee with a passing result and no
+       valid certificate is issued one, unless they hold a revoked or replaced one of the class and
+       their result did not just become passing (``newly_passing``): a certificate an admin revoked
+       by hand is never silently issued again, but a result corrected back to passing is.
+
+    2 and 3 run in one savepoint: if the certificates area refuses, they are rolled back together
+    and ``error`` says why.
+    """
+    attendances = {a.cadre_id: a for a in db.session.scalars(
+        select(Attendance).where(Attendance.class_id == training_class.id).order_by(Attendance.id))}
+    certificates = db.session.scalars(
+        select(Certificate).where(Certificate.class_id == training_class.id).order_by(Certificate.id)).all()
+    holders = {c.cadre_id for c in certificates}
+    outcome = ClassSync([], [], [])
+    valid: dict[int, Certificate] = {}
+    for certificate in certificates:
+        if certificate.status != VALID:
+            continue
+        reason = _class_revocation_reason(training_class, attendances.get(certificate.cadre_id))
+        if reason is None:
+            valid.setdefault(certificate.cadre_id, certificate)
+            continue
+        revoke(certificate, reason, actor)
+        db.session.execute(update(RecordEntry).where(RecordEntry.certificate_id == certificate.id)
+                           .values(certificate_id=None))
+        outcome.revoked.append(certificate)
+    ended = class_has_ended(training_class)
+    try:
+        with db.session.begin_nested():
+            for cadre_id, attendance in attendances.items():
+                current = valid.get(cadre_id)
+                if current is not None:
+                    if nfc(current.result) != nfc(attendance.result):
+                        facts = _class_facts(training_class, attendance.result)
+                        # the holder as the replaced certificate certified them (a re-issue by hand corrects those)
+                        facts.full_name, facts.birth_date = current.full_name, current.birth_date
+                        facts.gender, facts.unit_name = current.gender, current.unit_name
+                        outcome.reissued.append(_replace(current, facts, actor=actor))
+                elif (training_class.grants_certificate and ended and passed(attendance.result)
+                      and (cadre_id not in holders or cadre_id in newly_passing)):
+                    outcome.issued.append(issue_for_attendance(attendance, actor))
+    except ValidationError as exc:
+        return ClassSync([], [], outcome.revoked, len(attendances), str(exc))
+    outcome.skipped = len(attendances) - len(outcome.issued)
+    return outcome
 
 
 # -- revoke and re-issue -------------------------------------------------------------------------
@@ -441,9 +563,19 @@ def reissue(old: Certificate, *, full_name: str, birth_date: dt.date | None, uni
         raise CertificateError(_("Chỉ cấp lại được giấy chứng nhận đang có hiệu lực."))
     if not nfc(full_name or "").strip():
         raise CertificateError({"full_name": _("Vui lòng nhập họ và tên.")})
+    result = nfc(result or "").strip() or old.result
+    if not passed(result):
+        raise CertificateError({"result": _("Giấy chứng nhận chỉ ghi kết quả đạt; với kết quả “%(result)s”, "
+                                            "hãy thu hồi giấy chứng nhận.", result=result)})
     facts = Facts(title=old.title, hours=old.hours, start_on=old.start_on, end_on=old.end_on,
-                  result=nfc(result or "").strip() or old.result, full_name=nfc(full_name).strip(),
+                  result=result, full_name=nfc(full_name).strip(),
                   birth_date=birth_date, gender=old.gender, unit_name=nfc(unit_name or "").strip())
+    return _replace(old, facts, actor=actor)
+
+
+def _replace(old: Certificate, facts: Facts, *, actor=None) -> Certificate:
+    """Issue a certificate stating ``facts`` in place of the valid ``old`` (marked "replaced"), with
+    ``old``'s issuing unit, template and expiry. The record entry follows the new one."""
     new = issue_certificate(
         old.cadre, facts, issuer_unit=old.issuer_unit, template=old.template,
         course=db.session.get(Course, old.course_id) if old.course_id else None,

@@ -48,7 +48,8 @@ class Attendance(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     class_id: Mapped[int] = mapped_column(ForeignKey("training_classes.id"), index=True)
     cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
-    result: Mapped[str] = mapped_column(String(100), default="Đạt")
+    # Blank until entered ("Chưa có kết quả"): a result exists only once the class has ended.
+    result: Mapped[str] = mapped_column(String(100), default="")
 
     training_class: Mapped[TrainingClass] = relationship()
     cadre = relationship("Cadre")

@@ -5,6 +5,11 @@ Every ``RecordEntry`` belongs to a cadre only — never to a unit — so a recor
 merges and dissolutions. A class's entries are derived from its attendance by
 :func:`sync_class_entries`, which is idempotent: saving the same attendance twice changes nothing,
 and removing an attendee removes their class entry.
+
+A new attendee has no result yet (``NO_RESULT``): the record shows the class as attended, without
+pass or fail, until the result is entered, which is possible once the class has ended. Whether a
+result earns a certificate, and when, is decided by the certificates area
+(:func:`lms.certificates.operations.sync_class_certificates`).
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from lms.cadres.models import Cadre
 from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
-from lms.core.i18n import _l
+from lms.core.i18n import _l, format_date
 from lms.core.text import nfc
 from lms.courses import storage
 from lms.orgs.models import Unit
@@ -29,6 +34,8 @@ MAX_EVIDENCE_BYTES = storage.MAX_ASSET_BYTES
 EVIDENCE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/webp"}
 MAX_HOURS = 5000
 PASSED = "Đạt"
+#: The result of an attendee whose result has not been entered yet (shown as "Chưa có kết quả").
+NO_RESULT = ""
 
 
 # -- in-person classes -------------------------------------------------------------------------------
@@ -105,26 +112,62 @@ class ClassOutcome:
     added: int = 0
     certificates_issued: int = 0
     certificates_skipped: int = 0  # attendees who hold one already or did not pass
+    certificates_reissued: int = 0  # holders whose passing grade changed: the certificate states the new one
+    certificates_revoked: int = 0  # holders removed from the class or whose result no longer passes
     certificate_error: str | None = None
 
 
+def class_has_ended(training_class: TrainingClass) -> bool:
+    """Whether results may be entered: the class's last day is Vietnam's today or earlier (the
+    certificates area's rule, which also decides when certificates are issued)."""
+    from lms.certificates.operations import class_has_ended as ended
+
+    return ended(training_class)
+
+
+def _passed(result: str | None) -> bool:
+    from lms.certificates.operations import passed
+
+    return passed(result)
+
+
+def _results_too_early(training_class: TrainingClass) -> str:
+    return str(_l("Lớp học kết thúc ngày %(date)s: chỉ nhập được kết quả từ ngày đó trở đi.",
+                  date=format_date(training_class.end_on)))
+
+
 def update_class(training_class: TrainingClass, data: ClassData, actor=None) -> ClassOutcome:
-    """Change a class; its attendees' record entries follow (title, dates, hours)."""
+    """Change a class; its attendees' record entries follow (title, dates, hours).
+
+    A class whose results were entered cannot be moved to end in the future: results, and the
+    certificates they earn, only exist for a class that has ended.
+    """
     _check_class(data)
+    if data.end_on > local_today() and db.session.scalar(select(Attendance.id).where(
+            Attendance.class_id == training_class.id, Attendance.result != NO_RESULT).limit(1)) is not None:
+        raise ValidationError({"end_on": str(_l(
+            "Lớp đã có kết quả của học viên: ngày kết thúc không được sau hôm nay."))})
     _apply_class(training_class, data)
     db.session.flush()
     return sync_class_entries(training_class, actor)
 
 
-def add_attendees(training_class: TrainingClass, cadre_ids: list[int], actor=None, result: str = PASSED) -> ClassOutcome:
+def add_attendees(training_class: TrainingClass, cadre_ids: list[int], actor=None,
+                  result: str = NO_RESULT) -> ClassOutcome:
     """Record that these cadres attended; cadres already recorded are left as they are.
 
-    The cadres must belong (now) to the organiser's subtree. ``added`` of the outcome says how many
-    were new.
+    New attendees have no result yet unless ``result`` is given, which is refused before the class
+    has ended. The cadres must belong (now) to the organiser's subtree. ``added`` of the outcome
+    says how many were new.
     """
     wanted = {int(i) for i in cadre_ids}
     if not wanted:
         raise ValidationError({"cadre_id": str(_l("Hãy chọn ít nhất một cán bộ."))})
+    result = nfc(result or "").strip()
+    if len(result) > 100:
+        raise ValidationError({"cadre_id": str(_l("Kết quả tối đa 100 ký tự."))})
+    if result and not class_has_ended(training_class):
+        raise ValidationError({"cadre_id": _results_too_early(training_class)})
     organiser = training_class.organiser_unit
     rows = db.session.execute(
         select(Cadre.id, Cadre.full_name, Unit.path).outerjoin(Unit, Unit.id == Cadre.unit_id).where(Cadre.id.in_(wanted))
@@ -139,15 +182,15 @@ def add_attendees(training_class: TrainingClass, cadre_ids: list[int], actor=Non
         select(Attendance.cadre_id).where(Attendance.class_id == training_class.id, Attendance.cadre_id.in_(wanted))))
     new = sorted(wanted - present)
     for cadre_id in new:
-        db.session.add(Attendance(class_id=training_class.id, cadre_id=cadre_id, result=nfc(result) or PASSED))
+        db.session.add(Attendance(class_id=training_class.id, cadre_id=cadre_id, result=result))
     db.session.flush()
-    outcome = sync_class_entries(training_class, actor)
+    outcome = sync_class_entries(training_class, actor, newly_passing=set(new) if _passed(result) else set())
     outcome.added = len(new)
     return outcome
 
 
 def remove_attendee(training_class: TrainingClass, cadre_id: int, actor=None) -> ClassOutcome:
-    """Remove an attendee and, with them, their class entry. An issued certificate is left to the register."""
+    """Remove an attendee and, with them, their class entry; a certificate of the class they hold is revoked."""
     attendance = db.session.scalar(
         select(Attendance).where(Attendance.class_id == training_class.id, Attendance.cadre_id == cadre_id))
     if attendance is None:
@@ -158,29 +201,41 @@ def remove_attendee(training_class: TrainingClass, cadre_id: int, actor=None) ->
 
 
 def set_results(training_class: TrainingClass, results: dict[int, str], actor=None) -> ClassOutcome:
-    """Save each attendee's result ("Đạt", "Giỏi", "Không đạt"…); unknown cadre ids are refused."""
+    """Save each attendee's result ("Đạt", "Giỏi", "Không đạt"…, or blank: no result yet).
+
+    Unknown cadre ids are refused, and so is any result before the class has ended (nothing is
+    saved then). The certificates follow (see :func:`sync_class_entries`): issued for a result that
+    became passing, re-issued for another passing grade, revoked for one that no longer passes.
+    """
     attendances = {a.cadre_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.class_id == training_class.id))}
     unknown = set(results) - set(attendances)
     if unknown:
         raise ValidationError(str(_l("Có cán bộ không thuộc danh sách lớp.")))
-    cleaned = {cadre_id: nfc(result) for cadre_id, result in results.items()}
-    errors = {f"result-{cadre_id}": str(_l("Kết quả cần từ 1 đến 100 ký tự."))
-              for cadre_id, text in cleaned.items() if not text or len(text) > 100}
+    cleaned = {cadre_id: nfc(result or "").strip() for cadre_id, result in results.items()}
+    errors = {f"result-{cadre_id}": str(_l("Kết quả tối đa 100 ký tự."))
+              for cadre_id, text in cleaned.items() if len(text) > 100}
     if errors:
         raise ValidationError(errors)
+    if any(cleaned.values()) and not class_has_ended(training_class):
+        raise ValidationError(_results_too_early(training_class))
+    newly_passing = {cadre_id for cadre_id, text in cleaned.items()
+                     if _passed(text) and not _passed(attendances[cadre_id].result)}
     for cadre_id, text in cleaned.items():
         attendances[cadre_id].result = text
     db.session.flush()
-    return sync_class_entries(training_class, actor)
+    return sync_class_entries(training_class, actor, newly_passing=newly_passing)
 
 
-def sync_class_entries(training_class: TrainingClass, actor=None) -> ClassOutcome:
-    """Make the class entries exactly one per attendee, with the class's current data.
+def sync_class_entries(training_class: TrainingClass, actor=None, newly_passing=frozenset()) -> ClassOutcome:
+    """Make the class entries exactly one per attendee, with the class's current data and result
+    (blank until entered: the record shows the class as attended, without a result).
 
-    Idempotent, in three queries whatever the class size. When the class grants certificates, the
-    certificates area issues them to the attendees who passed and hold none yet (see
-    :func:`issue_class_certificates`), and each entry is linked to its cadre's valid certificate.
+    Idempotent, in a fixed number of queries whatever the class size, apart from the certificates
+    issued. Then the certificates area brings the class's certificates in line (see
+    :func:`lms.certificates.operations.sync_class_certificates`; ``newly_passing`` names the
+    attendees whose result has just become a passing one), and each entry is linked to its cadre's
+    valid certificate of the class, or to none.
     """
     attendances = {a.cadre_id: a for a in db.session.scalars(
         select(Attendance).where(Attendance.class_id == training_class.id))}
@@ -206,43 +261,42 @@ def sync_class_entries(training_class: TrainingClass, actor=None) -> ClassOutcom
         entry.start_on = training_class.start_on
         entry.end_on = training_class.end_on
         entry.hours = training_class.hours
-        entry.result = attendance.result
+        entry.result = attendance.result or NO_RESULT
         entry.note = training_class.topic
     db.session.flush()
-    outcome = ClassOutcome()
-    if training_class.grants_certificate and attendances:
-        outcome = issue_class_certificates(training_class, actor)
-        _link_certificates(training_class, kept)
+    outcome = sync_class_certificates(training_class, actor, newly_passing)
+    _link_certificates(training_class, kept)
     return outcome
 
 
-def issue_class_certificates(training_class: TrainingClass, actor=None) -> ClassOutcome:
-    """Issue the class's certificates through the certificates area's batch issue.
+def sync_class_certificates(training_class: TrainingClass, actor=None, newly_passing=frozenset()) -> ClassOutcome:
+    """Ask the certificates area to issue, re-issue and revoke the class's certificates.
 
-    :func:`lms.certificates.operations.issue_for_class` is idempotent (attendees holding any
-    certificate of the class, or who did not pass, are skipped) and all or nothing; it runs in a
-    savepoint here, so a refusal (settings incomplete, rendering or storage failing) rolls back the
-    certificates only and is reported in the outcome, while the attendance stands.
+    Issuing and re-issuing run in a savepoint there, so a refusal (settings incomplete, no chair to
+    sign, storage failing) rolls back those only and is reported in the outcome, while the
+    attendance, the results and any revocation stand.
     """
-    from lms.certificates.operations import issue_for_class
+    from lms.certificates.operations import sync_class_certificates as sync
 
-    try:
-        with db.session.begin_nested():
-            result = issue_for_class(training_class, issued_by=actor)
-    except ValidationError as exc:
-        return ClassOutcome(certificate_error=str(exc))
-    return ClassOutcome(certificates_issued=len(result.issued), certificates_skipped=result.skipped)
+    result = sync(training_class, newly_passing=frozenset(newly_passing), actor=actor)
+    return ClassOutcome(certificates_issued=len(result.issued), certificates_skipped=result.skipped,
+                        certificates_reissued=len(result.reissued), certificates_revoked=len(result.revoked),
+                        certificate_error=result.error)
 
 
 def _link_certificates(training_class: TrainingClass, entries: dict[int, RecordEntry]) -> None:
+    """Each class entry points at its cadre's valid certificate of the class, or at none."""
     from lms.certificates.models import VALID, Certificate
 
     rows = db.session.execute(
         select(Certificate.cadre_id, Certificate.id).where(
             Certificate.class_id == training_class.id, Certificate.status == VALID).order_by(Certificate.id)).all()
+    valid: dict[int, int] = {}
     for cadre_id, certificate_id in rows:
-        if cadre_id in entries:
-            entries[cadre_id].certificate_id = certificate_id
+        valid.setdefault(cadre_id, certificate_id)
+    for cadre_id, entry in entries.items():
+        if entry.certificate_id != valid.get(cadre_id):
+            entry.certificate_id = valid.get(cadre_id)
     db.session.flush()
 
 

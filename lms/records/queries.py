@@ -115,6 +115,7 @@ def export_labels() -> dict[str, str]:
 def record_data(record: Record, today: dt.date | None = None) -> dict[str, Any]:
     """The record as plain data for exporters (see :mod:`lms.records.exporters`): no ORM objects."""
     cadre = record.cadre
+    no_result = _("Chưa có kết quả")  # a class attended whose result has not been entered yet
     entries = []
     for entry in sorted(record.entries, key=lambda e: (e.end_on, e.start_on or e.end_on, e.id)):
         certificate = entry.certificate
@@ -129,7 +130,7 @@ def record_data(record: Record, today: dt.date | None = None) -> dict[str, Any]:
             "end_on": entry.end_on,
             "year": entry.end_on.year,
             "hours": entry.hours or 0,
-            "result": entry.result or "",
+            "result": entry.result or (no_result if entry.kind == KIND_CLASS else ""),
             "certificate_serial": certificate.serial if certificate is not None else "",
             "note": entry.note or "",
         })

@@ -243,7 +243,7 @@ def show_class(class_id: int):
         candidates = list_cadres(current_user, q=q, unit=training_class.organiser_unit, per_page=30)
     return render_template(
         "records/class.html", training_class=training_class, attendees=attendees, q=q, candidates=candidates,
-        attending={a.cadre_id for a in attendees},
+        attending={a.cadre_id for a in attendees}, ended=operations.class_has_ended(training_class),
     )
 
 
@@ -252,6 +252,11 @@ def _flash_certificates(outcome: operations.ClassOutcome, training_class) -> Non
         flash(_("Đã cấp %(n)s giấy chứng nhận cho lớp %(title)s (%(skipped)s học viên đã có hoặc không đạt).",
                 n=outcome.certificates_issued, title=training_class.title, skipped=outcome.certificates_skipped),
               "success")
+    if outcome.certificates_reissued:
+        flash(_("Đã cấp lại %(n)s giấy chứng nhận ghi kết quả mới.", n=outcome.certificates_reissued), "success")
+    if outcome.certificates_revoked:
+        flash(_("Đã thu hồi %(n)s giấy chứng nhận của học viên không đạt hoặc không còn trong lớp.",
+                n=outcome.certificates_revoked), "success")
     if outcome.certificate_error:
         flash(_("Chưa cấp được giấy chứng nhận tự động (%(error)s). Vui lòng liên hệ cán bộ phụ trách.",
                 error=outcome.certificate_error), "error")
@@ -303,10 +308,11 @@ def remove_attendee(class_id: int, cadre_id: int):
     training_class = _class_or_404(class_id)
     if ActionForm().validate_on_submit():
         try:
-            operations.remove_attendee(training_class, cadre_id, current_user)
+            outcome = operations.remove_attendee(training_class, cadre_id, current_user)
         except ValidationError as exc:
             for message in exc.errors.values():
                 flash(message, "error")
         else:
             flash(_("Đã xóa học viên khỏi lớp và khỏi hồ sơ đào tạo."), "success")
+            _flash_certificates(outcome, training_class)
     return redirect(url_for(".show_class", class_id=class_id))

@@ -48,14 +48,16 @@ class RecordMaker:
         return entry
 
     def training_class(self, attendees, *, title="Tập huấn Điều lệ Công đoàn Việt Nam", unit=None,
-                       start_on=dt.date(2023, 9, 12), end_on=dt.date(2023, 9, 13), hours=16, user=None):
+                       start_on=dt.date(2023, 9, 12), end_on=dt.date(2023, 9, 13), hours=16, user=None,
+                       result="Đạt"):
+        """A class with its attendees; a past class by default, so with their ``result`` entered."""
         from lms.records import operations
 
         training_class = operations.create_class(operations.ClassData(
             title, unit or self.province["fed"], start_on, end_on, hours, topic="Điều lệ Công đoàn Việt Nam",
             place="Hội trường LĐLĐ tỉnh", trainer_name="Lê Thị Thu Hà"), user or self.province["users"]["trainer"])
         if attendees:
-            operations.add_attendees(training_class, [c.id for c in attendees])
+            operations.add_attendees(training_class, [c.id for c in attendees], result=result)
         return training_class
 
     def external(self, cadre, study_kind="political_advanced", title="Cao cấp lý luận chính trị hệ không tập trung",

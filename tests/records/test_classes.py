@@ -50,26 +50,33 @@ def test_a_trainer_creates_a_class_and_records_attendance(client, auth, province
     cadre = province["cadre_a"]
     assert client.post(f"/classes/{training_class.id}/attendees", data={"cadre_id": [str(cadre.id)]}).status_code == 302
     [entry] = _entries(cadre.id)
+    # attended, no result yet: the record shows the class without pass or fail, and no certificate yet
     assert (entry.title, entry.hours, entry.end_on, entry.result) == (
-        "Bồi dưỡng nghiệp vụ công tác kiểm tra", 16, dt.date(2025, 10, 7), "Đạt")
+        "Bồi dưỡng nghiệp vụ công tác kiểm tra", 16, dt.date(2025, 10, 7), "")
     assert entry.provider == "Công đoàn Khu công nghiệp"
-    # the class grants certificates: the certificates area issued one, and the entry links to it
     from lms.certificates.models import Certificate
 
+    assert db.session.scalar(select(Certificate).where(Certificate.class_id == training_class.id)) is None
+    _login(auth, province, "cadre")
+    assert "Chưa có kết quả" in html_text(client.get(f"/records/{cadre.id}"))
+    _login(auth, province, "trainer")
+
+    # results are saved on the attendance and in the record; the class grants certificates and has ended:
+    # the certificates area issued one, stating the result, and the entry links to it
+    assert client.post(f"/classes/{training_class.id}/results", data={f"result-{cadre.id}": "Giỏi"}).status_code == 302
+    db.session.expire_all()
+    [entry] = _entries(cadre.id)
+    assert entry.result == "Giỏi"
+    assert "Giỏi" in html_text(client.get(f"/classes/{training_class.id}"))
     certificate = db.session.scalar(select(Certificate).where(Certificate.class_id == training_class.id))
-    assert certificate is not None and certificate.cadre_id == cadre.id
+    assert certificate is not None and certificate.cadre_id == cadre.id and certificate.result == "Giỏi"
     assert entry.certificate_id == certificate.id
     _login(auth, province, "cadre")
     record = html_text(client.get(f"/records/{cadre.id}"))
     assert f'href="/certificates/{certificate.id}.pdf"' in record and certificate.serial in record
     _login(auth, province, "trainer")
-
-    # results are saved on the attendance and in the record
+    # saving the same results again issues no second certificate
     assert client.post(f"/classes/{training_class.id}/results", data={f"result-{cadre.id}": "Giỏi"}).status_code == 302
-    db.session.expire_all()
-    assert _entries(cadre.id)[0].result == "Giỏi"
-    assert "Giỏi" in html_text(client.get(f"/classes/{training_class.id}"))
-    # saving again issues no second certificate
     assert db.session.scalar(select(func.count()).select_from(Certificate).where(
         Certificate.class_id == training_class.id)) == 1
 
@@ -81,7 +88,7 @@ def test_attendees_who_did_not_pass_get_no_certificate(client, auth, province, r
     training_class = records.training_class([])
     training_class.grants_certificate = True
     operations.add_attendees(training_class, [province["cadre_a"].id], result="Không đạt")
-    outcome = operations.add_attendees(training_class, [province["cadre_b"].id])
+    outcome = operations.add_attendees(training_class, [province["cadre_b"].id], result="Đạt")
     assert (outcome.added, outcome.certificates_issued, outcome.certificate_error) == (1, 1, None)
     holders = set(db.session.scalars(select(Certificate.cadre_id).where(Certificate.class_id == training_class.id)))
     assert holders == {province["cadre_b"].id}
@@ -89,15 +96,15 @@ def test_attendees_who_did_not_pass_get_no_certificate(client, auth, province, r
 
 
 def test_attendance_stands_when_certificates_cannot_be_issued(client, auth, province, records):
-    """No signer configured: the certificates area refuses; the attendee and the entry are saved anyway."""
-    training_class = records.training_class([])
+    """No signer configured: the certificates area refuses; the result and the entry are saved anyway."""
+    training_class = records.training_class([province["cadre_a"]], result="")
     training_class.grants_certificate = True
     db.session.flush()
     _login(auth, province, "trainer")
-    response = client.post(f"/classes/{training_class.id}/attendees", data={"cadre_id": [str(province["cadre_a"].id)]},
+    response = client.post(f"/classes/{training_class.id}/results", data={f"result-{province['cadre_a'].id}": "Đạt"},
                            follow_redirects=True)
     assert "Chưa cấp được giấy chứng nhận tự động" in html_text(response)
-    assert len(_entries(province["cadre_a"].id, training_class.id)) == 1
+    assert [e.result for e in _entries(province["cadre_a"].id, training_class.id)] == ["Đạt"]
 
 
 def test_attendance_is_idempotent_and_removal_removes_the_entry(client, auth, province, records):
