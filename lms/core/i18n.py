@@ -155,6 +155,7 @@ def init_app(app: Flask) -> None:
         newstyle=True,
     )
     app.jinja_env.filters["num"] = format_number
+    app.jinja_env.filters["typed_number"] = format_typed_number
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["local_name"] = local_name
     app.jinja_env.filters["datetime"] = format_datetime

@@ -23,7 +23,7 @@ from lms.core.auth import login_row_only
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm
-from lms.core.i18n import _, format_number, format_typed_number
+from lms.core.i18n import _, format_number
 from lms.core.policy import require
 from lms.courses import operations as course_operations
 from lms.courses.models import Course
@@ -41,12 +41,6 @@ bp = Blueprint("quizzes", __name__, url_prefix="/quizzes", template_folder="temp
 @bp.app_template_filter("question_html")
 def _question_html(text, text_format="moodle"):
     return queries.question_html(text, text_format)
-
-
-@bp.app_template_filter("typed_number")
-def _typed_number(value):
-    """A numeric answer as the learner would type it ("1929", not "1.929", beside the hint not to)."""
-    return format_typed_number(value)
 
 
 @bp.app_template_filter("mark")

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lms.cadres.models import Cadre
+# results may be entered once a class has ended, and which pass: the certificates area's rules
+from lms.certificates.operations import class_has_ended, passed
 from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
@@ -117,20 +119,6 @@ class ClassOutcome:
     certificate_error: str | None = None
 
 
-def class_has_ended(training_class: TrainingClass) -> bool:
-    """Whether results may be entered: the class's last day is Vietnam's today or earlier (the
-    certificates area's rule, which also decides when certificates are issued)."""
-    from lms.certificates.operations import class_has_ended as ended
-
-    return ended(training_class)
-
-
-def _passed(result: str | None) -> bool:
-    from lms.certificates.operations import passed
-
-    return passed(result)
-
-
 def _results_too_early(training_class: TrainingClass) -> str:
     return str(_l("Lớp học kết thúc ngày %(date)s: chỉ nhập được kết quả từ ngày đó trở đi.",
                   date=format_date(training_class.end_on)))
@@ -184,7 +172,7 @@ def add_attendees(training_class: TrainingClass, cadre_ids: list[int], actor=Non
     for cadre_id in new:
         db.session.add(Attendance(class_id=training_class.id, cadre_id=cadre_id, result=result))
     db.session.flush()
-    outcome = sync_class_entries(training_class, actor, newly_passing=set(new) if _passed(result) else set())
+    outcome = sync_class_entries(training_class, actor, newly_passing=set(new) if passed(result) else set())
     outcome.added = len(new)
     return outcome
 
@@ -220,7 +208,7 @@ def set_results(training_class: TrainingClass, results: dict[int, str], actor=No
     if any(cleaned.values()) and not class_has_ended(training_class):
         raise ValidationError(_results_too_early(training_class))
     newly_passing = {cadre_id for cadre_id, text in cleaned.items()
-                     if _passed(text) and not _passed(attendances[cadre_id].result)}
+                     if passed(text) and not passed(attendances[cadre_id].result)}
     for cadre_id, text in cleaned.items():
         attendances[cadre_id].result = text
     db.session.flush()
