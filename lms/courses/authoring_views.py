@@ -34,6 +34,7 @@ from lms.courses.models import (
     ARCHIVED, DRAFT, PUBLISHED, Asset, Course, CourseAuthor, CourseVersion, Enrolment, Module,
 )
 from lms.orgs.models import Track
+from lms.quizzes import queries as quiz_queries
 
 bp = Blueprint("authoring", __name__, url_prefix="/author", template_folder="templates")
 
@@ -79,6 +80,8 @@ class ModuleForm(BaseForm):
     quiz = TextAreaField(_l("Bài kiểm tra cuối bài (GIFT hoặc Aiken)"), validators=[Optional(), Length(max=200_000)])
     pass_mark = IntegerField(_l("Điểm đạt (%)"), default=70,
                              validators=[Optional(), NumberRange(1, 100, _l("Điểm đạt phải là số phần trăm từ 1 đến 100."))])
+    draws = TextAreaField(_l("Câu hỏi rút ngẫu nhiên (mỗi dòng: số câu rồi danh mục)"),
+                          validators=[Optional(), Length(max=10_000)])
     save = SubmitField(_l("Lưu"))
     preview = SubmitField(_l("Xem trước"))
 
@@ -398,6 +401,7 @@ def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, 
                 track_codes=list(form.tracks.data or []),
                 quiz=(form.quiz.data or "") if "quiz" in request.form else None,  # absent: left as it is
                 pass_mark=form.pass_mark.data or 70,
+                draws=(form.draws.data or "") if "draws" in request.form else None,
             )
             try:
                 saved = operations.update_module(module, data) if module else operations.add_module(version, data)
@@ -418,7 +422,7 @@ def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, 
     return render_template(
         "courses/authoring_module.html", course=course, version=version, module=module, form=form,
         preview_html=preview_html, duration_warning=_duration_warning(form.duration_minutes.data),
-        limit=operations.MAX_DURATION_WARNING, assets=version.assets,
+        limit=operations.MAX_DURATION_WARNING, assets=version.assets, categories=quiz_queries.category_sizes(course),
     ), status
 
 
@@ -449,7 +453,8 @@ def edit_module(module_id: int):
     source = module.quiz_source
     form = ModuleForm(title=module.title, duration_minutes=module.duration_minutes,
                       tracks=[t.code for t in module.tracks], content=module.content,
-                      quiz=source.text if source else "", pass_mark=source.pass_mark if source else 70)
+                      quiz=source.text if source else "", pass_mark=source.pass_mark if source else 70,
+                      draws=source.draws if source else "")
     _with_track_choices(form)
     return _module_form_page(course, version, form, module)
 

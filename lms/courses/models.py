@@ -177,6 +177,9 @@ class ModuleQuizSource(db.Model):
     format: Mapped[str] = mapped_column(String(20))  # gift | aiken
     text: Mapped[str] = mapped_column(Text)
     pass_mark: Mapped[int] = mapped_column(Integer, default=70)  # percent
+    # Questions drawn at random for each attempt, one rule a line: "<count> <category path>" (canonical,
+    # lms.quizzes.draws); the file's questions in those categories join the draw instead of being fixed.
+    draws: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     module: Mapped[Module] = relationship(backref=backref("quiz_source", uselist=False, cascade="all, delete-orphan"))
 

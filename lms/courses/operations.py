@@ -42,6 +42,7 @@ class ModuleData:
     key: str | None = None
     quiz: str | None = None  # the quiz file's text, GIFT or Aiken; "" removes it; None leaves it as it is
     pass_mark: int = 70  # percent, with ``quiz``
+    draws: str | None = None  # with ``quiz``: questions drawn at random, "3 Luật/Chương 1" a line; None keeps them
 
 
 def slugify(text: str) -> str:
@@ -159,7 +160,7 @@ def _validate_module(data: ModuleData) -> tuple[str, list[Track]]:
 def add_module(version: CourseVersion, data: ModuleData) -> Module:
     _require_draft(version)
     title, tracks = _validate_module(data)
-    quiz = _checked_quiz(data, None)
+    quiz = _checked_quiz(data, None, version)
     existing = set(db.session.scalars(select(Module.key).where(Module.version_id == version.id)))
     key = data.key or slugify(title)
     if data.key and not _FILENAME.match(data.key):
@@ -191,7 +192,7 @@ def nfc_text(text: str) -> str:
 def update_module(module: Module, data: ModuleData) -> Module:
     _require_draft(module.version)
     title, tracks = _validate_module(data)
-    quiz = _checked_quiz(data, module)
+    quiz = _checked_quiz(data, module, module.version)
     module.title = title
     module.content = nfc_text(data.content)
     module.duration_minutes = int(data.duration_minutes)
@@ -205,28 +206,38 @@ def update_module(module: Module, data: ModuleData) -> Module:
 _NO_CHANGE = object()
 
 
-def _checked_quiz(data: ModuleData, module: Module | None):
+def _checked_quiz(data: ModuleData, module: Module | None, version: CourseVersion):
     """The module's quiz file as ``data`` asks for it, checked as a package's quiz file is (every error
-    as "file:line: message", ValidationError on ``quiz`` before anything is written): a transient
+    as "file:line: message", ValidationError on ``quiz`` before anything is written), and its draw
+    rules against the course's bank (errors as "Dòng n: message" on ``draws``): a transient
     ``ModuleQuizSource``, None to remove it, or ``_NO_CHANGE``."""
     from lms.quizzes.formats import detect_format
-    from lms.quizzes.operations import source_problems
+    from lms.quizzes.operations import draw_problems, format_draws, parse_draws, source_problems
 
     if data.quiz is None:
         return _NO_CHANGE
     text = nfc_text(data.quiz).strip()
+    current = module.quiz_source if module is not None else None
+    draws_text = nfc_text(data.draws) if data.draws is not None else (current.draws if current is not None else "")
     if not text:
+        if draws_text.strip():
+            raise ValidationError({"draws": str(_l("Câu hỏi rút ngẫu nhiên cần có bài kiểm tra: hãy viết ít nhất "
+                                                   "một câu hỏi ở ô bài kiểm tra, hoặc xóa các dòng rút ngẫu nhiên."))})
         return None
     if not 1 <= int(data.pass_mark) <= 100:
         raise ValidationError({"pass_mark": str(_l("Điểm đạt phải là số phần trăm từ 1 đến 100."))})
     fmt = detect_format(text)
-    current = module.quiz_source if module is not None else None
     key = module.key if module is not None else slugify(data.title)
     filename = current.filename if current is not None and current.format == fmt else f"{key}.{'gift' if fmt == 'gift' else 'txt'}"
-    source = ModuleQuizSource(filename=filename, format=fmt, text=text + "\n", pass_mark=int(data.pass_mark))
-    problems = source_problems(source)
+    source = ModuleQuizSource(filename=filename, format=fmt, text=text + "\n", pass_mark=int(data.pass_mark),
+                              draws=format_draws(parse_draws(draws_text)[0]))
+    problems = source_problems(ModuleQuizSource(filename=filename, format=fmt, text=source.text, draws=""))
     if problems:
         raise ValidationError({"quiz": "; ".join(problems)})
+    problems = draw_problems(version.course, source.text, fmt, draws_text)
+    if problems:
+        raise ValidationError({"draws": "; ".join(str(_l("Dòng %(n)s: %(message)s", n=line, message=message))
+                                                  for line, message in problems)})
     return source
 
 
@@ -241,8 +252,8 @@ def _set_quiz(module: Module, source) -> None:
         source.module_id = module.id
         db.session.add(source)
     else:
-        current.filename, current.format, current.text, current.pass_mark = (
-            source.filename, source.format, source.text, source.pass_mark)
+        current.filename, current.format, current.text, current.pass_mark, current.draws = (
+            source.filename, source.format, source.text, source.pass_mark, source.draws)
     db.session.flush()
     db.session.expire(module, ["quiz_source", "has_quiz"])
 

@@ -42,7 +42,7 @@ MAX_KEY = 120
 
 COURSE_KEYS = ("code", "title", "description", "tracks", "reviewed", "sources", "open", "modules")
 COURSE_REQUIRED = ("code", "title", "description", "tracks", "modules")
-MODULE_KEYS = ("file", "title", "tracks", "duration", "quiz", "pass_mark")
+MODULE_KEYS = ("file", "title", "tracks", "duration", "quiz", "pass_mark", "random")
 MODULE_REQUIRED = ("file", "title", "tracks", "duration")
 SOURCE_KEYS = ("title", "url")
 
@@ -131,6 +131,7 @@ class PackageModule:
     quiz_text: str | None = None  # the quiz file verbatim
     quiz_format: str | None = None  # gift | aiken
     pass_mark: int | None = None
+    draws: str = ""  # with a quiz: questions drawn at random, "3 Luật Công đoàn/Chương 1" a line
 
 
 @dataclass
@@ -572,10 +573,33 @@ def _read_module(m: _Manifest, node: yaml.Node, files: dict[str, bytes], known: 
             module.pass_mark = mark
         else:
             module.pass_mark = DEFAULT_PASS_MARK
-    elif "pass_mark" in entry:
-        m.error(entry["pass_mark"], _("pass_mark chỉ dùng khi bài học có bài kiểm tra (quiz)"))
-        ok = False
+        if "random" in entry:
+            ok = _read_draws(m, entry["random"], module) and ok
+    else:
+        for key in ("pass_mark", "random"):
+            if key in entry:
+                m.error(entry[key], _("%(key)s chỉ dùng khi bài học có bài kiểm tra (quiz)", key=key))
+                ok = False
     return module if ok else None
+
+
+def _read_draws(m: _Manifest, node: yaml.Node, module: PackageModule) -> bool:
+    """``random:`` — a list of "<count> <category>" (questions drawn at random for each attempt)."""
+    from lms.quizzes.operations import format_draws, parse_draws
+
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        m.error(node, _("random phải là danh sách, ví dụ [\"3 Luật Công đoàn/Chương 1\"]"))
+        return False
+    lines = []
+    for item in node.value:
+        value = _value(item) if isinstance(item, yaml.ScalarNode) else None
+        text = str(value).strip() if isinstance(value, str) else ""
+        lines.append(text or "?")  # not a "<count> <category>" text: reported on its own line
+    draws, problems = parse_draws("\n".join(lines), [_line(item) for item in node.value])
+    for number, message in problems:
+        m.problems.error(MANIFEST, number, message)
+    module.draws = format_draws(draws)
+    return not problems
 
 
 def _check_markdown(name: str, content: str, problems: _Problems) -> None:
@@ -718,6 +742,8 @@ def manifest_text(pkg: Package) -> str:
         if module.quiz_file:
             item["quiz"] = module.quiz_file
             item["pass_mark"] = module.pass_mark if module.pass_mark is not None else DEFAULT_PASS_MARK
+            if module.draws:
+                item["random"] = module.draws.splitlines()
         modules.append(item)
     doc["modules"] = modules
     return yaml.dump(doc, Dumper=_Dumper, **_DUMP_OPTIONS)
@@ -767,6 +793,7 @@ def package_of(version) -> Package:
             duration=module.duration_minutes, content=module.content or "",
             quiz_file=quiz.filename if quiz else None, quiz_text=quiz.text if quiz else None,
             quiz_format=quiz.format if quiz else None, pass_mark=quiz.pass_mark if quiz else None,
+            draws=quiz.draws if quiz else "",
         ))
     return pkg
 

@@ -54,7 +54,7 @@ def import_package(pkg: Package, actor, draft: bool = False) -> CourseVersion:
                 if item.quiz_file:
                     db.session.add(ModuleQuizSource(
                         module_id=module.id, filename=item.quiz_file, format=item.quiz_format,
-                        text=item.quiz_text or "", pass_mark=item.pass_mark,
+                        text=item.quiz_text or "", pass_mark=item.pass_mark, draws=item.draws,
                     ))
             for filename, data in pkg.assets.items():
                 operations.add_asset(version, filename, data)
@@ -83,7 +83,7 @@ def copy_quiz_source(old_module, new_module) -> None:
     if source is not None:
         db.session.add(ModuleQuizSource(
             module_id=new_module.id, filename=source.filename, format=source.format,
-            text=source.text, pass_mark=source.pass_mark,
+            text=source.text, pass_mark=source.pass_mark, draws=source.draws,
         ))
 
 

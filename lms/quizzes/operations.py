@@ -16,6 +16,7 @@ import functools
 import hashlib
 import json
 import random
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -52,16 +53,20 @@ class AttemptClosed(Exception):
 
 # -- the question bank ---------------------------------------------------------------------------
 
+def category_parts(path: str | None) -> list[str]:
+    """The names along a category path ("$course$/Luật/ Điều lệ" → ["Luật", "Điều lệ"])."""
+    parts = [p.strip() for p in (path or "").split("/") if p.strip()]
+    if parts and parts[0] == COURSE_CATEGORY_PREFIX:
+        parts = parts[1:]
+    return parts
+
+
 def ensure_category(course: Course, path: str | None) -> QuestionCategory:
     """The category at ``path`` ("$course$/Luật/Điều lệ", "Luật/Điều lệ"), created as needed.
 
     No path means the course's own category, named after the course code.
     """
-    parts = [p.strip() for p in (path or "").split("/") if p.strip()]
-    if parts and parts[0] == COURSE_CATEGORY_PREFIX:
-        parts = parts[1:]
-    if not parts:
-        parts = [course.code]
+    parts = category_parts(path) or [course.code]
     parent = None
     for name in parts:
         query = select(QuestionCategory).where(QuestionCategory.course_id == course.id, QuestionCategory.name == name)
@@ -82,6 +87,95 @@ def category_path(category: QuestionCategory) -> str:
         names.append(node.name)
         node = node.parent
     return "/".join(reversed(names))
+
+
+# -- random questions: a quiz's draw rules ("3 Luật Công đoàn/Chương 1", one a line) ----------------
+
+MAX_DRAW = 100
+_DRAW_LINE = re.compile(r"^(\d+)\s+(\S.*)$")
+
+
+@dataclass(frozen=True)
+class Draw:
+    """``count`` questions drawn at random, for each attempt, from the category at ``category``."""
+
+    count: int
+    category: str  # the path as the bank shows it, "Luật Công đoàn/Chương 1"
+    line: int
+
+
+def parse_draws(text: str | None, line_numbers: list[int] | None = None) -> tuple[list[Draw], list[tuple[int, str]]]:
+    """The draw rules of ``text`` and the problems of its lines, as (line number, message).
+
+    ``line_numbers``: the number to report for each line of ``text`` (a course package's manifest
+    line of each item), instead of its own.
+    """
+    draws: list[Draw] = []
+    problems: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate((text or "").splitlines()):
+        number = line_numbers[index] if line_numbers else index + 1
+        line = raw.strip()
+        if not line:
+            continue
+        match = _DRAW_LINE.match(line)
+        path = "/".join(category_parts(match.group(2))) if match else ""
+        if not match or not path:
+            problems.append((number, _("cần ghi số câu rồi tên danh mục, ví dụ “3 Luật Công đoàn/Chương 1”")))
+            continue
+        count = int(match.group(1))
+        if not 1 <= count <= MAX_DRAW:
+            problems.append((number, _("số câu rút ngẫu nhiên phải từ 1 đến %(n)s", n=MAX_DRAW)))
+        elif path in seen:
+            problems.append((number, _("danh mục “%(c)s” đã có ở dòng %(n)s", c=path, n=seen[path])))
+        else:
+            seen[path] = number
+            draws.append(Draw(count, path, number))
+    return draws, problems
+
+
+def format_draws(draws: list[Draw]) -> str:
+    """The rules as stored and as a course package writes them: one "<count> <path>" a line."""
+    return "".join(f"{d.count} {d.category}\n" for d in draws)
+
+
+def _category_path_of(course: Course, path: str | None) -> str:
+    return "/".join(category_parts(path) or [course.code])
+
+
+def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[tuple[int, str]]:
+    """The problems of a module's draw rules against the course's bank and its quiz file, by line.
+
+    A rule's pool is the bank's questions of its category together with the quiz file's questions
+    of that category (those are drawn, not fixed); a description is never drawn.
+    """
+    draws, problems = parse_draws(draws_text)
+    if not draws:
+        return problems
+    pools: dict[str, set] = {}
+    for category in db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)):
+        pools.setdefault(category_path(category), set())
+    for question in db.session.scalars(
+            select(Question).options(joinedload(Question.category))
+            .where(Question.course_id == course.id, Question.type != "description")):
+        pools.setdefault(category_path(question.category), set()).add(
+            (question.type, question.name, question.text, question.text_format, _dumps(question.payload),
+             question.general_feedback))
+    for parsed in parse(text, fmt).questions:
+        if parsed["type"] == "description":
+            continue
+        data, _problems = data_from_parsed(parsed)
+        pools.setdefault(_category_path_of(course, parsed.get("category")), set()).add(
+            (parsed["type"], parsed.get("name"), parsed.get("text") or "", parsed.get("text_format") or "moodle",
+             _dumps(data), parsed.get("general_feedback") or ""))
+    for draw in draws:
+        if draw.category not in pools:
+            problems.append((draw.line, _("danh mục “%(c)s” không có trong ngân hàng câu hỏi của khóa học "
+                                          "hay trong tệp bài kiểm tra", c=draw.category)))
+        elif len(pools[draw.category]) < draw.count:
+            problems.append((draw.line, _("danh mục “%(c)s” chỉ có %(have)s câu hỏi, không đủ để rút %(n)s câu",
+                                          c=draw.category, have=len(pools[draw.category]), n=draw.count)))
+    return sorted(problems, key=lambda problem: problem[0])
 
 
 def data_from_parsed(parsed: dict) -> tuple[dict, list[str]]:
@@ -200,11 +294,13 @@ def export_questions(questions: list[Question]) -> list[dict]:
 # -- quizzes built from a module's quiz file -----------------------------------------------------
 
 def _source_digest(source: ModuleQuizSource) -> str:
-    return hashlib.sha256(f"{source.format}\n{source.text}".encode()).hexdigest()
+    draws = f"\n{source.draws}" if source.draws else ""  # quizzes built before draw rules keep their digest
+    return hashlib.sha256(f"{source.format}\n{source.text}{draws}".encode()).hexdigest()
 
 
-def source_problems(source: ModuleQuizSource) -> list[str]:
-    """Every problem of a module's quiz file as "file:line: message" (empty when it can be used)."""
+def source_problems(source: ModuleQuizSource, course: Course | None = None) -> list[str]:
+    """Every problem of a module's quiz file as "file:line: message" (empty when it can be used), and,
+    given the course, of its draw rules against the course's bank."""
     try:
         preview = preview_questions(source.text, source.format)
     except ValueError as exc:  # an unknown format
@@ -218,6 +314,11 @@ def source_problems(source: ModuleQuizSource) -> list[str]:
         messages.append(f"{source.filename}:{error['line']}: {message}")
     if not preview.errors and not preview.questions:
         messages.append(f"{source.filename}:1: " + _("tệp bài kiểm tra không có câu hỏi nào"))
+    if not messages and source.draws:
+        problems = draw_problems(course, source.text, preview.format, source.draws) if course is not None \
+            else parse_draws(source.draws)[1]
+        messages.extend(_("%(file)s: câu hỏi rút ngẫu nhiên, dòng %(n)s: %(message)s",
+                          file=source.filename, n=line, message=message) for line, message in problems)
     return messages
 
 
@@ -230,7 +331,8 @@ def sync_quiz_from_source(module: Module) -> Quiz | None:
     source = db.session.scalar(select(ModuleQuizSource).where(ModuleQuizSource.module_id == module.id))
     if source is None:
         return None
-    problems = source_problems(source)
+    course = module.version.course
+    problems = source_problems(source, course)
     if problems:
         raise ValidationError({f"quiz{i}": p for i, p in enumerate(problems)})
     quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
@@ -242,11 +344,14 @@ def sync_quiz_from_source(module: Module) -> Quiz | None:
     if quiz.source_sha256 == digest and quiz.slots:
         db.session.flush()
         return quiz
-    course = module.version.course
     questions = add_questions(course, parse(source.text, source.format).questions, reuse=True)
+    draws = {ensure_category(course, d.category).id: d for d in parse_draws(source.draws)[0]}
+    fixed = [q for q in questions if q.category_id not in draws]  # the others are drawn with their category
     quiz.slots.clear()
     db.session.flush()
-    quiz.slots.extend(QuizSlot(position=i, question_id=q.id, count=1) for i, q in enumerate(questions, start=1))
+    quiz.slots.extend(QuizSlot(position=i, question_id=q.id, count=1) for i, q in enumerate(fixed, start=1))
+    quiz.slots.extend(QuizSlot(position=i, category_id=category_id, count=draw.count)
+                      for i, (category_id, draw) in enumerate(draws.items(), start=len(fixed) + 1))
     quiz.source_sha256 = digest
     db.session.flush()
     return quiz
@@ -260,7 +365,7 @@ def check_and_build_quizzes(version: CourseVersion) -> None:
     problems = []
     for module in modules:
         if module.id in sources:
-            problems.extend(source_problems(sources[module.id]))
+            problems.extend(source_problems(sources[module.id], version.course))
     if problems:
         raise ValidationError({f"quiz{i}": p for i, p in enumerate(problems)})
     for module in modules:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from lms.core import db as core_db
 from lms.core.db import db
 from lms.core.markdown import ATTRIBUTES, TAGS, URL_SCHEMES, render
+from lms.core.text import text_sort_key
 from lms.courses.models import Course, CourseVersion, Module
 from lms.quizzes.models import (
     FINISHED_STATES, GRADED, IN_PROGRESS, NEEDS_GRADING, Attempt, AttemptAnswer, Question, QuestionCategory, Quiz,
@@ -277,9 +278,9 @@ class QuizRow:
 
 
 def course_quizzes(course: Course) -> list[QuizRow]:
-    """Every quiz of every version of the course, newest version first, with counts (2 queries)."""
+    """Every quiz of every version of the course, newest version first, with its slots and counts (3 queries)."""
     rows = db.session.execute(
-        select(Quiz, Module, CourseVersion).join(Module, Quiz.module_id == Module.id)
+        select(Quiz, Module, CourseVersion).options(selectinload(Quiz.slots)).join(Module, Quiz.module_id == Module.id)
         .join(CourseVersion, Module.version_id == CourseVersion.id).where(CourseVersion.course_id == course.id)
         .order_by(CourseVersion.number.desc(), Module.position)
     ).all()
@@ -397,6 +398,17 @@ def bank(course: Course) -> list[tuple[QuestionCategory, list[Question]]]:
     rows = [(c, by_category.get(c.id, [])) for c in categories]
     rows.sort(key=lambda row: category_path(row[0]))
     return rows
+
+
+def category_sizes(course: Course) -> list[tuple[str, int]]:
+    """Each category of the course's bank by path, with how many questions can be drawn from it (2 queries)."""
+    from lms.quizzes.operations import category_path
+
+    categories = list(db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)))
+    counts = dict(db.session.execute(
+        select(Question.category_id, func.count(Question.id))
+        .where(Question.course_id == course.id, Question.type != "description").group_by(Question.category_id)).all())
+    return sorted(((category_path(c), counts.get(c.id, 0)) for c in categories), key=lambda row: text_sort_key(row[0]))
 
 
 def attempts_finished(attempts: list[Attempt]) -> list[Attempt]:

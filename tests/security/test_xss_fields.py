@@ -235,6 +235,31 @@ def test_sample_in_quiz_questions_and_options(app, province):
     report(problems)
 
 
+def test_sample_in_question_category_names(app, province):
+    """Category names come from a quiz file's ``$CATEGORY`` lines; the bank and the module form (its list
+    of categories to draw from, its draw rules as typed) show them."""
+    from lms.courses import operations
+    from lms.courses.models import ModuleQuizSource
+    from lms.quizzes.operations import category_path
+
+    gift = "".join(f"$CATEGORY: $course$/{gift_escape(p)[:250]}\n\n::Q{i}:: Câu {i} {{T}}\n\n"
+                   for i, p in enumerate(SAMPLE))
+    course = operations.create_course("XSS-CAT", operations.CourseMeta("Kiểm tra danh mục"), province["users"]["trainer"])
+    version = operations.latest(course)
+    module = operations.add_module(version, operations.ModuleData("Bài có kiểm tra", "Nội dung", 5))
+    db.session.add(ModuleQuizSource(module_id=module.id, filename="xss.gift", format="gift", text=gift, pass_mark=50))
+    db.session.flush()
+    operations.publish(version)
+    draft = operations.draft_of(course)
+    first = module.quiz.slots[0].question.category
+    draft.modules[0].quiz_source.draws = f"1 {category_path(first)}\n"
+    db.session.commit()
+    trainer = _client_as(app, "trainer", province)
+    problems = check(trainer, f"/quizzes/courses/{course.id}", SAMPLE)
+    problems += check(trainer, f"/author/modules/{draft.modules[0].id}/edit", SAMPLE)
+    report(problems)
+
+
 # -- the sample: units, cadres, classes, external training, plans ------------------------------------------
 
 def test_sample_in_unit_and_cadre_names(app, province, make):
