@@ -62,7 +62,7 @@ def test_rules_are_read_line_by_line_with_their_problems():
 # -- publishing and attempts ----------------------------------------------------------------------
 
 def test_publishing_builds_fixed_questions_and_a_random_slot(province):
-    course, version, module = build(province["users"]["trainer"])
+    _course, version, module = build(province["users"]["trainer"])
     course_ops.publish(version)
     quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
     fixed = [s for s in quiz.slots if s.question_id is not None]
@@ -97,16 +97,16 @@ def test_each_attempt_draws_its_own_questions_from_the_pool(province):
 
 
 def test_publishing_refuses_rules_the_bank_cannot_meet_and_writes_nothing(province):
-    course, version, module = build(province["users"]["trainer"],
-                                    draws="7 Luật Công đoàn/Chương 1\n\n2 Chương không có\n")
+    _course, version, _module = build(province["users"]["trainer"],
+                                      draws="7 Luật Công đoàn/Chương 1\n\n2 Chương không có\n")
     with pytest.raises(ValidationError) as info:
         course_ops.publish(version)
     messages = list(info.value.errors.values())
     assert messages == [
-        "luat.gift: câu hỏi rút ngẫu nhiên, dòng 1: danh mục “Luật Công đoàn/Chương 1” chỉ có 6 câu hỏi, "
-        "không đủ để rút 7 câu",
-        "luat.gift: câu hỏi rút ngẫu nhiên, dòng 3: danh mục “Chương không có” không có trong ngân hàng câu hỏi "
-        "của khóa học hay trong tệp bài kiểm tra",
+        ("luat.gift: câu hỏi rút ngẫu nhiên, dòng 1: danh mục “Luật Công đoàn/Chương 1” chỉ có 6 câu hỏi, "
+         "không đủ để rút 7 câu"),
+        ("luat.gift: câu hỏi rút ngẫu nhiên, dòng 3: danh mục “Chương không có” không có trong ngân hàng câu hỏi "
+         "của khóa học hay trong tệp bài kiểm tra"),
     ]
     assert version.status == "draft"
     assert db.session.scalar(select(func.count(Quiz.id))) == 0
@@ -126,7 +126,7 @@ def test_questions_imported_into_the_bank_join_the_pool(province):
 
 
 def test_a_new_draft_keeps_the_rules_and_republishing_keeps_the_slots(province):
-    course, version, module = build(province["users"]["trainer"])
+    course, version, _module = build(province["users"]["trainer"])
     course_ops.publish(version)
     draft = course_ops.draft_of(course)
     assert draft.modules[0].quiz_source.draws == "3 Luật Công đoàn/Chương 1\n"
