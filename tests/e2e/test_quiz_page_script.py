@@ -3,6 +3,7 @@
 - When the time runs out on the page, it goes to the attempt's result (the server has submitted it).
 - When a save is refused because the attempt is closed (its time ran out meanwhile), the same.
 - The header's "Đã trả lời a / n câu" follows the answers as they are saved, up and down.
+- An option tapped just before the page is reloaded is kept, even when its save never arrives.
 
 A script error on the page fails every test. The time limit is not waited for: the attempt's deadline
 is moved a few seconds ahead (or just behind) in the server's database, which the page and the server
@@ -132,3 +133,39 @@ def test_the_header_counts_the_answers_as_they_are_saved(server, new_page):
     page.reload()  # the server counts the same
     assert "Đã trả lời 1 / 7 câu" in _answered_header(page)
     assert not page.errors, page.errors
+
+
+def test_an_option_tapped_just_before_a_reload_is_kept(server, new_page):
+    """The cadre taps an option and reloads while its save is still on its way (a slow network: here
+    the page's first save is never sent and never answered). The reloaded page must still show the
+    option and save it: otherwise it shows the question unanswered, and the page's own form later sends
+    it empty over the late save."""
+    page = _watched(new_page)
+    attempt_id = _start_quiz(page, server, "cadre2", MODULES[2])
+    page.add_init_script("""(() => {
+      const real = window.fetch;
+      let held = false;
+      window.fetch = function (url, options) {
+        if (!held && options && !options.keepalive && /\\/answers\\/\\d+$/.test(String(url))) {
+          held = true;
+          window.__heldSave = String(url);
+          return new Promise(() => {});  // on its way, for ever
+        }
+        return real.apply(this, arguments);
+      };
+    })();""")
+    page.reload()  # the wrapper is in place from now on
+    option = page.locator("form.quiz input[type=radio]").first
+    name, value = option.get_attribute("name"), option.get_attribute("value")
+    option.check()
+    page.wait_for_function("() => window.__heldSave !== undefined", timeout=5000)
+    assert page.locator(".save-status.saving").count() == 1
+    page.reload()
+    chosen = f"input[name='{name}'][value='{value}']"
+    assert page.locator(chosen).is_checked(), "the reloaded page lost the option tapped before the reload"
+
+    other = _watched(new_page)  # what the server has: another device opens the attempt
+    login(other, server, "cadre2")
+    other.goto(f"{server.url}/quizzes/attempts/{attempt_id}")
+    assert other.locator(chosen).is_checked(), "the option tapped before the reload is not on the server"
+    assert not page.errors and not other.errors, (page.errors, other.errors)

@@ -144,10 +144,12 @@
     }
 
     // The page is going away or out of sight (reload, back, another app on a phone, which may then
-    // close the tab): what is not saved yet is kept in the tab and sent now, with keepalive. A request
-    // already on its way carries older text, so the newest is sent beside it rather than after it.
+    // close the tab): what is not saved yet is kept in the tab and sent now, with keepalive. That
+    // includes an answer whose save is still on its way: the page going away cancels it, and the next
+    // page may be read before it is written. A request already on its way may carry older text, so
+    // the newest is sent beside it rather than after it.
     function flush() {
-      if (closed || !unsaved) { return; }
+      if (closed || (!unsaved && !busy)) { return; }
       var pairs = values(box, prefix);
       stash(function (k) { k[url] = { at: Date.now(), values: pairs }; });
       if (busy) {
