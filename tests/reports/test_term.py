@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from lms.cadres.operations import transfer
 from lms.reports.queries import default_term, overview, term_setting, today
@@ -106,3 +107,19 @@ def test_only_a_federation_admin_sets_the_term(province, client, auth):
     assert term_setting() is None
     page = html_text(client.get("/reports/overview"))
     assert "Đặt nhiệm kỳ mặc định" not in page
+
+
+def test_the_classes_card_names_its_term_once(province, make, client, auth):
+    """The card's label: the years of a term of whole years ("2014–2019", "2015" for a single one), else
+    its dates."""
+    p = _province(province, make)
+    training_class(province["fed"], dt.date(2015, 3, 10), [p["a"]])
+    auth.login("admin")
+
+    def card(query: str) -> str:
+        text = " ".join(re.sub(r"<[^>]+>", " ", html_text(client.get(f"/reports/overview?{query}"))).split())
+        return re.search(r"\d+ lớp tập huấn (\S+) \d+ lượt cán bộ", text).group(1).strip()
+
+    assert card("from=01/01/2014&to=31/12/2019") == "2014–2019"
+    assert card("from=01/01/2015&to=31/12/2015") == "2015"
+    assert card("from=01/03/2015&to=28/02/2016") == "01/03/2015–28/02/2016"
