@@ -97,6 +97,23 @@ def build(row: OutboxMessage) -> EmailMessage:
     return message
 
 
+# What a failed delivery means for the person who can act on it, by the exception's type (stored at
+# the start of ``last_error``). The technical text stays for the federation's administrators.
+_ERROR_KINDS = (
+    (("SMTPRecipientsRefused",), "recipient"),
+    (("SMTPSenderRefused",), "sender"),
+    (("SMTPAuthenticationError", "SMTPNotSupportedError"), "login"),
+    (("ConnectionRefusedError", "SMTPConnectError", "SMTPServerDisconnected", "TimeoutError", "timeout",
+      "gaierror", "ConnectionResetError", "OSError", "SSLError", "SSLCertVerificationError"), "connection"),
+)
+
+
+def error_kind(last_error: str) -> str:
+    """``recipient``, ``sender``, ``login``, ``connection`` or ``other`` for a stored delivery error."""
+    name = (last_error or "").split(":", 1)[0].strip()
+    return next((kind for names, kind in _ERROR_KINDS if name in names), "other")
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """The wait after the ``attempts``-th failure: RETRY, 2×RETRY, 4×RETRY…, at most a day."""
     base = int(queries.config("MAIL_RETRY_SECONDS"))

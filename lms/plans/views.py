@@ -11,11 +11,11 @@ from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, choices
 from lms.core.i18n import _, local_name
-from lms.core.policy import can, require
+from lms.core.policy import can, is_federation_admin, require
 from lms.courses.models import PUBLISHED, Course, CourseVersion
 from lms.orgs.models import Track, Unit
 from lms.orgs.queries import unit_choices
-from lms.plans import operations, queries
+from lms.plans import mail, operations, queries
 from lms.plans.forms import AssignmentForm, ExemptionForm, PlanForm
 from lms.plans.models import Assignment, OutboxMessage, Plan
 
@@ -219,7 +219,8 @@ def unexempt(assignment_id: int, cadre_id: int):
 @login_required
 def outbox():
     require("plans.outbox")
-    return render_template("plans/outbox.html", messages=queries.failed_messages(current_user), form=ActionForm())
+    return render_template("plans/outbox.html", messages=queries.failed_messages(current_user), form=ActionForm(),
+                           error_kind=mail.error_kind, technical=is_federation_admin(current_user))
 
 
 @bp.route("/plans/outbox/<int:message_id>/resend", methods=["POST"])

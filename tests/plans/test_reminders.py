@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from lms.core.db import db
 from lms.plans import mail, operations, queries
 from lms.plans.models import OUTBOX_FAILED, OUTBOX_PENDING, OUTBOX_SENT, Notification, OutboxMessage
+from tests.conftest import html_text
 from tests.plans.conftest import FakeBackend
 
 D = dt.date
@@ -155,6 +156,14 @@ def test_outbox_gives_up_after_max_attempts_and_lists_the_failure(app, client, a
     assert queries.failed_messages(province["users"]["other_union"]) == []
     db.session.flush()
 
+    auth.login("union")
+    page = html_text(client.get("/plans/outbox"))  # what to do, in Vietnamese; the exception for the federation
+    assert "Không kết nối được máy chủ thư" in page and "Chi tiết kỹ thuật" not in page
+    auth.logout()
+    auth.login("admin")
+    page = html_text(client.get("/plans/outbox"))
+    assert "Không kết nối được máy chủ thư" in page and "Chi tiết kỹ thuật" in page and "ConnectionRefusedError" in page
+    auth.logout()
     auth.login("union2")
     assert "anh@example.vn" not in client.get("/plans/outbox").get_data(as_text=True)
     assert client.post(f"/plans/outbox/{message.id}/resend").status_code == 403
@@ -180,3 +189,17 @@ def test_file_and_default_backends(ctx, app, monkeypatch):
     assert isinstance(mail.get_backend(), mail.SMTPBackend)
     monkeypatch.setitem(app.config, "MAIL_BACKEND", "log")
     assert isinstance(mail.get_backend(), mail.LogBackend)
+
+
+@pytest.mark.parametrize("error, kind", [
+    ("SMTPRecipientsRefused: {'x@y.vn': (550, b'5.1.1 User unknown')}", "recipient"),
+    ("SMTPSenderRefused: (553, b'sender rejected', 'lms@ldld.vn')", "sender"),
+    ("SMTPAuthenticationError: (535, b'5.7.8 Authentication failed')", "login"),
+    ("ConnectionRefusedError: [Errno 111] Connection refused", "connection"),
+    ("gaierror: [Errno -2] Name or service not known", "connection"),
+    ("TimeoutError: timed out", "connection"),
+    ("SMTPDataError: (554, b'rejected')", "other"),
+    ("", "other"),
+])
+def test_delivery_errors_are_explained_by_kind(error, kind):
+    assert mail.error_kind(error) == kind
