@@ -29,6 +29,8 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     day = parse_date(value.strip())
     if day is None:
         raise click.BadParameter(f"“{value}” không phải ngày hợp lệ (ghi dd/mm/yyyy, ví dụ 01/07/2025).")
+    if day > local_today():
+        raise click.BadParameter(f"{value}: ngày có hiệu lực không được sau hôm nay.")
     return day
 
 

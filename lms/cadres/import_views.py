@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, DateField
 from wtforms.validators import DataRequired
+from wtforms.validators import ValidationError as WTFormsValidationError
 
 from lms.cadres.importing import ImportFileError, import_cadres, read_file, read_limited, template_headers
 from lms.core.clock import local_today
@@ -29,6 +30,10 @@ class ImportForm(BaseForm):
         validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))],
     )
     skip_invalid = BooleanField(_l("Chỉ nhập các dòng hợp lệ"))
+
+    def validate_effective_on(self, field):
+        if field.data and field.data > local_today():
+            raise WTFormsValidationError(_l("Ngày có hiệu lực không được sau hôm nay."))
 
 
 @bp.route("/", methods=["GET", "POST"])

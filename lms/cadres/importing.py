@@ -37,7 +37,8 @@ from lms.cadres.models import (
     Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType, cadre_code,
 )
 from lms.cadres.operations import (
-    FACT_FIELDS, CadreData, create_cadre, facts_date_error, facts_of, facts_of_cadre, open_from, update_cadre,
+    FACT_FIELDS, CadreData, check_effective_on, create_cadre, facts_date_error, facts_of, facts_of_cadre, open_from,
+    update_cadre,
 )
 from lms.core.clock import local_today
 from lms.core.db import db
@@ -708,6 +709,7 @@ def import_cadres(
     ``effective_on`` dates new memberships, transfers and title changes. ``progress(done, total)``
     is called after each row written. Re-importing the same rows changes nothing.
     """
+    check_effective_on(effective_on)  # before any row: the whole file takes effect on that day
     report = ImportReport(total=len(rows))
     validator = _Validator(rows, effective_on)
     checked: list[_Checked] = []

@@ -48,7 +48,17 @@ def _check_unit(unit: Unit) -> None:
         raise ValidationError({"unit": str(_l("Đơn vị %(name)s đã ngừng hoạt động.", name=unit.name))})
 
 
+def check_effective_on(effective_on: dt.date) -> None:
+    """A join, transfer or change takes effect today or earlier: the tree and the reports of today
+    would otherwise show a cadre where they only go later (form, import and command alike)."""
+    from lms.core.clock import local_today
+
+    if effective_on > local_today():
+        raise ValidationError({"effective_on": str(_l("Ngày có hiệu lực không được sau hôm nay."))})
+
+
 def create_cadre(data: CadreData, effective_on: dt.date) -> Cadre:
+    check_effective_on(effective_on)
     code = cadre_code(data.code)
     if db.session.scalar(select(Cadre.id).where(Cadre.code == code)):
         raise ValidationError({"code": str(_l("Mã cán bộ %(code)s đã có.", code=code))})
@@ -85,6 +95,7 @@ def update_cadre(cadre: Cadre, data: CadreData, effective_on: dt.date) -> bool:
     A transfer or a change of facts dated before the period it would close is refused
     (``ValidationError`` on ``effective_on``) before anything is changed.
     """
+    check_effective_on(effective_on)
     facts_before, facts_after = facts_of_cadre(cadre), facts_of(data)
     if data.unit.id != cadre.unit_id:
         _check_transfer(cadre, data.unit, effective_on)
@@ -128,6 +139,10 @@ def _check_transfer(cadre: Cadre, unit: Unit, effective_on: dt.date) -> list[Mem
     for membership in current:
         if effective_on < membership.start_on:
             raise ValidationError({"effective_on": str(_l("Ngày chuyển không được trước ngày vào đơn vị hiện tại (%(d)s).", d=membership.start_on.strftime("%d/%m/%Y")))})
+    if not current:  # out of every unit (theirs was dissolved): placed again from the day they left or later
+        left = db.session.scalar(select(func.max(Membership.end_on)).where(Membership.cadre_id == cadre.id))
+        if left is not None and effective_on < left:
+            raise ValidationError({"effective_on": str(_l("Ngày vào đơn vị mới không được trước ngày cán bộ rời đơn vị cũ (%(d)s).", d=left.strftime("%d/%m/%Y")))})
     return list(current)
 
 

@@ -108,6 +108,8 @@ def _view_cadre(user, cadre) -> bool:
 
 @rule("cadres.edit")
 def _edit_cadre(user, cadre) -> bool:
+    if cadre is not None and cadre.unit is None:  # their unit was dissolved: the federation places them
+        return is_federation_admin(user)
     return cadre is not None and in_scope(user, cadre.unit)
 
 

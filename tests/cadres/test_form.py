@@ -158,3 +158,28 @@ def test_an_import_without_the_titles_column_ends_them_on_a_transfer(province, m
                  effective_on=dt.date(2025, 9, 1))
     assert report.errors == [] and report.transferred == 1 and count(Cadre) == before
     assert [t for t in _titles(cadre) if t[3] is None] == []
+
+
+def test_a_cadre_whose_unit_was_dissolved_is_placed_again_by_the_federation(client, auth, province, make):
+    import datetime as dt
+
+    from lms.orgs.operations import dissolve_unit
+
+    cadre = make.cadre("Lê Thị Hoa", unit=province["biz"])
+    gone = dt.date(2025, 6, 11)
+    dissolve_unit(province["biz"], gone)
+    db.session.commit()
+    assert cadre.unit is None
+    auth.login("union")  # the subtree the unit was in: no longer theirs to change
+    assert client.get(f"/cadres/{cadre.id}/edit").status_code == 403
+    auth.logout()
+    auth.login("admin")
+    assert "Sửa" in html_text(client.get(f"/cadres/{cadre.id}"))
+    early = client.post(f"/cadres/{cadre.id}/edit", data=_edit(cadre, unit=str(province["pub"].id),
+                                                                effective_on="2025-06-01"))
+    assert "không được trước ngày cán bộ rời đơn vị cũ (11/06/2025)" in html_text(early)
+    placed = client.post(f"/cadres/{cadre.id}/edit", data=_edit(cadre, unit=str(province["pub"].id),
+                                                                 effective_on="2025-07-01"))
+    assert placed.status_code == 302, html_text(placed)
+    db.session.refresh(cadre)
+    assert cadre.unit_id == province["pub"].id

@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 from lms.cadres.commands import import_cadres_command
 from lms.cadres.importing import ImportFileError, RowError, import_cadres, read_file
 from lms.cadres.models import Cadre, CadreTitle, Membership
+from lms.core.clock import local_today
 from lms.core.db import db
+from lms.core.errors import ValidationError
 from tests.conftest import html_text
 
 HEADER = ["Mã cán bộ", "Họ và tên", "Giới tính", "Ngày sinh", "Mã đơn vị", "Chế độ", "Chức danh"]
@@ -551,3 +553,20 @@ def test_an_xlsx_whose_sheet_does_not_inflate_is_refused_with_a_message(client, 
         files = {info.filename: archive.read(info) for info in archive.infolist()}
     with pytest.raises(ImportFileError, match="Không đọc được tệp XLSX"):
         read_file(damaged_zip(files, "xl/worksheets/sheet1.xml", at=0.75))
+
+
+def test_a_future_effective_date_is_refused_and_nothing_imported(client, auth, province, runner, tmp_path):
+    """Joins and transfers dated after today would show cadres today in units they only join later."""
+    tomorrow = local_today() + dt.timedelta(days=1)
+    auth.login("admin")
+    r = post(client, xlsx([ANH, DUC]), "can-bo.xlsx", effective_on=tomorrow.isoformat())
+    assert r.status_code == 422
+    assert "Ngày có hiệu lực không được sau hôm nay." in html_text(r)
+    assert cadre("CB-A1") is None and cadre("CB-A2") is None
+    path = tmp_path / "can-bo.xlsx"
+    path.write_bytes(xlsx([ANH]))
+    result = invoke(runner, path, "--effective-date", tomorrow.strftime("%d/%m/%Y"))
+    assert result.exit_code == 2 and "không được sau hôm nay" in result.output
+    with pytest.raises(ValidationError):
+        run(xlsx([ANH]), effective_on=tomorrow)
+    assert cadre("CB-A1") is None
