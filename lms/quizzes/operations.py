@@ -338,6 +338,10 @@ def sync_quiz_from_source(module: Module) -> Quiz | None:
     quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
     if quiz is None:
         quiz = Quiz(module_id=module.id)
+        previous = _previous_quiz(module)
+        if previous is not None:  # a module made anew (a re-uploaded package) keeps the trainer's policies
+            for column in QUIZ_POLICIES:
+                setattr(quiz, column, getattr(previous, column))
         db.session.add(quiz)
     quiz.pass_mark = source.pass_mark
     digest = _source_digest(source)
@@ -355,6 +359,20 @@ def sync_quiz_from_source(module: Module) -> Quiz | None:
     quiz.source_sha256 = digest
     db.session.flush()
     return quiz
+
+
+#: What a trainer sets on a quiz beyond its quiz file; a new draft and a re-uploaded package keep them.
+QUIZ_POLICIES = ("max_attempts", "grading_method", "time_limit_minutes", "feedback_when", "review_when", "closes_at",
+                 "shuffle_questions", "shuffle_options", "questions_per_page")
+
+
+def _previous_quiz(module: Module) -> Quiz | None:
+    """The quiz of the same module (same key) in the course's latest earlier version, if any."""
+    return db.session.scalar(
+        select(Quiz).join(Module, Quiz.module_id == Module.id).join(CourseVersion, Module.version_id == CourseVersion.id)
+        .where(CourseVersion.course_id == module.version.course_id, Module.key == module.key,
+               CourseVersion.number < module.version.number)
+        .order_by(CourseVersion.number.desc()).limit(1))
 
 
 def check_and_build_quizzes(version: CourseVersion) -> None:
@@ -379,9 +397,7 @@ def copy_quiz(old_module: Module, new_module: Module) -> None:
     if quiz is None:
         return
     copy = Quiz(module_id=new_module.id)
-    for column in ("pass_mark", "max_attempts", "grading_method", "time_limit_minutes", "feedback_when",
-                   "review_when", "closes_at", "shuffle_questions", "shuffle_options", "questions_per_page",
-                   "source_sha256"):
+    for column in ("pass_mark", *QUIZ_POLICIES, "source_sha256"):
         setattr(copy, column, getattr(quiz, column))
     copy.slots = [QuizSlot(position=s.position, question_id=s.question_id, category_id=s.category_id, count=s.count)
                   for s in quiz.slots]

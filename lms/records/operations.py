@@ -158,14 +158,13 @@ def add_attendees(training_class: TrainingClass, cadre_ids: list[int], actor=Non
         raise ValidationError({"cadre_id": _results_too_early(training_class)})
     organiser = training_class.organiser_unit
     rows = db.session.execute(
-        select(Cadre.id, Cadre.full_name, Unit.path).outerjoin(Unit, Unit.id == Cadre.unit_id).where(Cadre.id.in_(wanted))
+        select(Cadre.id, Unit.path).outerjoin(Unit, Unit.id == Cadre.unit_id).where(Cadre.id.in_(wanted))
     ).all()
     found = {row.id for row in rows}
-    outside = [row.full_name for row in rows if row.path is None or not row.path.startswith(organiser.path)]
-    if found != wanted or outside:
+    outside = [row.id for row in rows if row.path is None or not row.path.startswith(organiser.path)]
+    if found != wanted or outside:  # the form offers no such cadre: whoever they are is not told
         raise ValidationError({"cadre_id": str(_l(
-            "Chỉ thêm được cán bộ thuộc %(unit)s và các đơn vị trực thuộc%(names)s.",
-            unit=organiser.name, names=(": " + ", ".join(outside)) if outside else ""))})
+            "Chỉ thêm được cán bộ thuộc %(unit)s và các đơn vị trực thuộc.", unit=organiser.name))})
     present = set(db.session.scalars(
         select(Attendance.cadre_id).where(Attendance.class_id == training_class.id, Attendance.cadre_id.in_(wanted))))
     new = sorted(wanted - present)

@@ -515,3 +515,28 @@ def test_readme_documents_the_format():
     for word in ("course.yaml", "pass_mark", "duration", "tracks", "common", "GIFT", "Aiken", "assets/",
                  "import-course", "export-course", "--draft", "open: false"):
         assert word in readme, word
+
+
+def test_reimporting_a_package_keeps_the_quiz_settings_a_trainer_set(province, tmp_path):
+    """The package carries the quiz file and pass mark; the time limit, attempts, review and closing
+    time are set on the platform, and a new version of the same module keeps them."""
+    import datetime as dt
+
+    from lms.quizzes.models import Quiz
+
+    admin = province["users"]["admin"]
+    first = import_package(read_package(write_folder(tmp_path / "a", canonical_files())), admin)
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == first.modules[0].id))
+    closes = dt.datetime(2026, 12, 31, 10, 0, tzinfo=dt.timezone.utc)
+    quiz.time_limit_minutes, quiz.max_attempts, quiz.review_when, quiz.closes_at = 20, 2, "never", closes
+    quiz.questions_per_page = 2
+    db.session.flush()
+    files = canonical_files(MANIFEST.replace("pass_mark: 80", "pass_mark: 90"))
+    second = import_package(read_package(write_folder(tmp_path / "b", files)), admin)
+    again = db.session.scalar(select(Quiz).where(Quiz.module_id == second.modules[0].id))
+    assert again.id != quiz.id
+    assert (again.time_limit_minutes, again.max_attempts, again.review_when, again.closes_at,
+            again.questions_per_page) == (20, 2, "never", closes, 2)
+    assert again.pass_mark == 90  # the package's own
+    other = db.session.scalar(select(Quiz).where(Quiz.module_id == second.modules[1].id))
+    assert (other.time_limit_minutes, other.max_attempts) == (None, 0)  # a quiz left as it was stays so

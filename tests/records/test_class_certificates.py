@@ -367,3 +367,16 @@ def test_0011_clears_the_results_and_revokes_the_certificates_of_classes_not_end
         assert "trước khi lớp học kết thúc" in reason
         revoked = db.session.scalar(select(Certificate).where(Certificate.class_id == ids["future"]))
         assert revoked.revoked_at.tzinfo is not None and revoked.state_on(today) == REVOKED
+
+
+def test_a_cadre_outside_the_organiser_is_refused_without_being_named(signer, make):
+    """The form offers only the organiser's cadres; a forged id is refused, and the refusal does not
+    tell whose id it was (the union admin may not see that cadre)."""
+    province = signer
+    training_class = _past(province)
+    outsider = make.cadre("Hoàng Văn Minh", unit=province["pub"])
+    with pytest.raises(ValidationError) as info:
+        operations.add_attendees(training_class, [province["cadre_a"].id, outsider.id])
+    message = " ".join(info.value.errors.values())
+    assert "Chỉ thêm được cán bộ thuộc" in message and "Hoàng Văn Minh" not in message
+    assert _result(province["cadre_a"], training_class) is None
