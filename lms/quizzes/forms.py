@@ -44,7 +44,8 @@ class GradeForm(BaseForm):
 
 
 class QuizSettingsForm(BaseForm):
-    pass_mark = IntegerField(_l("Điểm đạt (%)"), validators=[InputRequired(), NumberRange(0, 100)])
+    pass_mark = IntegerField(_l("Điểm đạt (%)"), validators=[
+        InputRequired(), NumberRange(1, 100, _l("Điểm đạt phải là số phần trăm từ 1 đến 100."))])
     max_attempts = IntegerField(_l("Số lần làm bài tối đa (0 = không giới hạn)"), validators=[InputRequired(), NumberRange(0, 100)])
     grading_method = SelectField(_l("Cách tính điểm"), choices=choices(GRADING_CHOICES))
     time_limit_minutes = IntegerField(_l("Thời gian làm bài (phút, để trống = không giới hạn)"),

@@ -452,8 +452,8 @@ class QuizSettings:
 
 def update_settings(quiz: Quiz, settings: QuizSettings) -> Quiz:
     errors = {}
-    if not 0 <= settings.pass_mark <= 100:
-        errors["pass_mark"] = _("Điểm đạt phải từ 0 đến 100%.")
+    if not 1 <= settings.pass_mark <= 100:
+        errors["pass_mark"] = _("Điểm đạt phải là số phần trăm từ 1 đến 100.")
     if settings.max_attempts < 0:
         errors["max_attempts"] = _("Số lần làm bài không được âm (0 là không giới hạn).")
     if settings.time_limit_minutes is not None and not 1 <= settings.time_limit_minutes <= 600:

@@ -23,7 +23,7 @@ from lms.core.auth import login_row_only
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm
-from lms.core.i18n import _, format_number
+from lms.core.i18n import _, format_number, format_percent
 from lms.core.policy import require
 from lms.courses import operations as course_operations
 from lms.courses.models import Course
@@ -318,6 +318,9 @@ def import_questions(course_id: int):
             if encoding == "cp1258":
                 flash(_("Tệp không phải UTF-8: đã đọc theo bảng mã Windows-1258 (Word, Notepad trên Windows tiếng Việt). "
                         "Hãy kiểm tra chữ có dấu trong phần xem trước trước khi lưu."), "warning")
+        if not text.strip() and filename:
+            form.file.errors = [_("Tệp %(name)s trống: không có câu hỏi nào.", name=filename)]
+            return render_template("quizzes/import.html", course=course, form=form), 422
         if not text.strip():
             form.text.errors = [_("Hãy chọn tệp hoặc dán nội dung câu hỏi.")]
             return render_template("quizzes/import.html", course=course, form=form), 422
@@ -382,6 +385,8 @@ def settings(quiz_id: int):
             exc.apply_to(form)
         else:
             flash(_("Đã lưu cài đặt bài kiểm tra."), "success")
+            if quiz.closes_at is not None and quiz.is_closed(core_db.utcnow()):
+                flash(_("Thời điểm đóng đã qua: học viên không bắt đầu được lần làm bài mới."), "warning")
             return redirect(url_for(".bank", course_id=_course_of_quiz(quiz).id))
     status = 422 if request.method == "POST" else 200
     return render_template("quizzes/settings.html", quiz=quiz, form=form), status
@@ -431,8 +436,8 @@ def grade(answer_id: int):
             form.mark.errors = list(form.mark.errors) + list(exc.errors.values())
             return _grading_page(course, form, answer.id), 422
         if attempt.state == GRADED:
-            flash(_("Đã chấm xong bài làm lần %(n)s của %(name)s: %(p)s%%, %(r)s.", n=attempt.number,
-                    name=attempt.cadre.full_name, p=round((attempt.fraction or 0) * 100),
+            flash(_("Đã chấm xong bài làm lần %(n)s của %(name)s: %(p)s, %(r)s.", n=attempt.number,
+                    name=attempt.cadre.full_name, p=format_percent(attempt.fraction or 0, 1),
                     r=_("đạt") if attempt.passed else _("không đạt")), "success")
         else:
             flash(_("Đã lưu điểm."), "success")

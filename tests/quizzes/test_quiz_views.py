@@ -258,6 +258,7 @@ def test_essay_grading_flow(app, client, auth, province):
     response = client.post(f"/quizzes/answers/{answer.id}/grade",
                            data={f"a{answer.id}-mark": "0,5", f"a{answer.id}-comment": "Nêu thêm ví dụ."}, follow_redirects=True)
     assert "Đã chấm xong" in html_text(response) and "Không có bài nào chờ chấm." in html_text(response)
+    assert re.search(r"Đã chấm xong bài làm lần 1 của [^:]+: \d+,\d%, (đạt|không đạt)\.", html_text(response))
     attempt = db.session.get(Attempt, attempt_id)
     db.session.refresh(attempt)
     assert attempt.state == GRADED and attempt.passed and attempt.fraction == pytest.approx(0.75)
@@ -299,6 +300,10 @@ def test_import_preview_errors_and_all_or_nothing_save(client, auth, quiz_setup)
     course = quiz_setup.course
     before = db.session.scalar(select(func.count(Question.id)))
     bad = "::A:: Câu đúng {=Có ~Không}\n\n::B:: Câu sai {#3,14}\n"
+    empty = client.post(f"/quizzes/courses/{course.id}/import", data={"file": (BytesIO(b""), "trong.gift"),
+                                                                      "format": "auto"},
+                        content_type="multipart/form-data")
+    assert empty.status_code == 422 and "Tệp trong.gift trống: không có câu hỏi nào." in html_text(empty)
     page = client.post(f"/quizzes/courses/{course.id}/import", data={"text": bad, "format": "auto"})
     text = html_text(page)
     assert page.status_code == 200
@@ -316,7 +321,6 @@ def test_import_preview_errors_and_all_or_nothing_save(client, auth, quiz_setup)
     assert export.status_code == 200 and "attachment" in export.headers["Content-Disposition"]
     body = export.get_data(as_text=True)
     assert "$CATEGORY: $course$/Tài chính" in body and "::P1::" in body and "::Q1::" in body
-    from io import BytesIO
 
     upload = client.post(f"/quizzes/courses/{course.id}/import", data={
         "file": (BytesIO("Câu hỏi?\nA) Có\nB) Không\nANSWER: A\n".encode()), "cau-hoi.txt"), "format": "auto",
@@ -435,12 +439,17 @@ def test_quiz_settings(client, auth, quiz_setup):
         "questions_per_page": "1", "shuffle_options": "y",
     })
     assert response.status_code == 302
+    # 05/03/2026 has passed: saved, with a warning that no new attempt can start
+    assert "Thời điểm đóng đã qua" in html_text(client.get(response.headers["Location"]))
     quiz = quiz_setup.quiz
     db.session.refresh(quiz)
     assert (quiz.pass_mark, quiz.max_attempts, quiz.grading_method, quiz.time_limit_minutes) == (80, 3, "average", 20)
     assert quiz.closes_at == dt.datetime(2026, 3, 5, 10, 0, tzinfo=dt.timezone.utc)  # 17:00 in Hà Nội
     assert quiz.shuffle_options and not quiz.shuffle_questions
     assert client.post(url, data={"pass_mark": "120"}).status_code == 422
+    zero = client.post(url, data={"pass_mark": "0", "max_attempts": "3", "grading_method": "average",
+                                  "feedback_when": "immediately", "review_when": "after_submit", "questions_per_page": "1"})
+    assert zero.status_code == 422 and "Điểm đạt phải là số phần trăm từ 1 đến 100." in html_text(zero)
     # "after the quiz closes" without a closing time would show learners nothing, ever
     refused = client.post(url, data={
         "pass_mark": "70", "max_attempts": "3", "grading_method": "average", "feedback_when": "immediately",
