@@ -277,3 +277,32 @@ def test_reference_data_is_named_in_english(client, auth, province):
     client.post("/language", data={"lang": "en"})
     page = client.get("/learn/courses/THUONG-LUONG").get_data(as_text=True)
     assert "Business and production" in page and "Sản xuất kinh doanh" not in page
+
+
+def test_every_wtforms_message_a_user_can_meet_is_in_vietnamese(app):
+    """WTForms' own messages (a length, a number out of range…) come from lms.core.forms' table: each
+    one WTForms can show, read from its source, is there, so none reaches the Vietnamese page in
+    English ("Field must be between 3 and 80 characters long." on the account form did)."""
+    import pathlib
+    import re
+
+    import wtforms
+
+    from lms.core.forms import WTFORMS_VI, _TRANSLATIONS
+
+    developer_errors = {"Choices cannot be None.", "Invalid field name '%s'."}
+    singular, plural = set(), set()  # gettext("…") and ngettext("…", "…s", n), as WTForms calls them
+    for path in pathlib.Path(wtforms.__file__).parent.rglob("*.py"):
+        for call in re.finditer(r'(n?)gettext\(\s*((?:"[^"]*"\s*,?\s*)+)', path.read_text()):
+            texts = re.findall(r'"([^"]*)"', call.group(2))
+            if call.group(1):
+                plural.add((texts[0], texts[-1]))
+            else:
+                singular.add("".join(texts))
+    assert len(singular) > 25 and len(plural) >= 3
+    with app.test_request_context(headers={"Accept-Language": "vi"}):
+        for message in sorted(singular - developer_errors):
+            assert _TRANSLATIONS.gettext(message) != message, f"in English on a Vietnamese page: {message!r}"
+        for one, many in sorted(plural):
+            assert _TRANSLATIONS.ngettext(one, many, 2) not in (one, many), f"in English on a Vietnamese page: {one!r}"
+    assert WTFORMS_VI
