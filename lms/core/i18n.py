@@ -132,6 +132,22 @@ def local_name(obj) -> str:
     return local_text(obj.name, getattr(obj, "name_en", ""))
 
 
+#: The usual results of a course or class, stored in Vietnamese as typed (a result is free text):
+#: shown in the page's language when they are one of these, as stored otherwise.
+RESULT_WORDS = {
+    "Đạt": lazy_gettext("Đạt"), "Không đạt": lazy_gettext("Không đạt"), "Giỏi": lazy_gettext("Giỏi"),
+    "Khá": lazy_gettext("Khá"), "Trung bình": lazy_gettext("Trung bình"), "Xuất sắc": lazy_gettext("Xuất sắc"),
+}
+
+
+def local_result(result: str | None) -> str:
+    """A stored result ("Đạt", "Khá"…) in the page's language; other results as they were typed."""
+    if not result:
+        return ""
+    word = RESULT_WORDS.get(result.strip())
+    return str(word) if word is not None else result
+
+
 def local_text(name: str, name_en: str | None) -> str:
     """``name_en`` in English when it is filled, else ``name`` (reference data read as columns)."""
     try:
@@ -158,6 +174,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["typed_number"] = format_typed_number
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["local_name"] = local_name
+    app.jinja_env.filters["result"] = local_result
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["percent"] = format_percent
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -24,7 +24,7 @@ from lms.accounts.models import ROLE_TRAINER, User
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, BaseForm, choices
-from lms.core.i18n import _, _l
+from lms.core.i18n import _, _l, local_name
 from lms.core.markdown import render
 from lms.core.plugins import GROUP_CERTIFICATE_TEMPLATES, registry
 from lms.core.policy import can, is_federation_admin, require
@@ -118,7 +118,7 @@ def _tracks() -> list[Track]:
 
 
 def _with_track_choices(form):
-    form.tracks.choices = choices([(t.code, t.name) for t in _tracks()])
+    form.tracks.choices = choices([(t.code, local_name(t)) for t in _tracks()])
     return form
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import choices
-from lms.core.i18n import _
+from lms.core.i18n import _, local_name
 from lms.core.policy import can, require
 from lms.orgs import operations, queries
 from lms.orgs.forms import DissolveForm, MergeForm, MoveForm, RenameForm, TrackForm, UnitForm
@@ -21,7 +21,7 @@ def _unit_or_404(unit_id: int) -> Unit:
 
 
 def _track_choices():
-    return [(0, _("Không xác định"))] + [(t.id, t.name) for t in queries.tracks()]
+    return [(0, _("Không xác định"))] + [(t.id, local_name(t)) for t in queries.tracks()]
 
 
 def _forms(unit: Unit, **given):
@@ -72,7 +72,7 @@ def create_child(unit_id: int):
     require("orgs.create_child", parent)
     form = UnitForm(track=parent.track_id or 0)
     lower = [lv for lv in queries.levels() if lv.rank > parent.level.rank]
-    form.level.choices = choices([(lv.id, lv.name) for lv in lower])
+    form.level.choices = choices([(lv.id, local_name(lv)) for lv in lower])
     form.track.choices = choices(_track_choices())
     if form.validate_on_submit():
         try:

@@ -10,7 +10,7 @@ from lms.cadres.queries import Page
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, choices
-from lms.core.i18n import _, local_name
+from lms.core.i18n import _, _l, local_name
 from lms.core.policy import can, is_federation_admin, require
 from lms.courses.models import PUBLISHED, Course, CourseVersion
 from lms.orgs.models import Track, Unit
@@ -22,14 +22,14 @@ from lms.plans.models import Assignment, OutboxMessage, Plan
 bp = Blueprint("plans", __name__, template_folder="templates")
 
 STATUS_LABELS = {
-    queries.ASSIGNED: "Được giao", queries.IN_PROGRESS: "Đang học", queries.COMPLETED: "Đã hoàn thành",
-    queries.DUE_SOON: "Sắp đến hạn", queries.OVERDUE: "Quá hạn", queries.EXEMPT: "Được miễn",
+    queries.ASSIGNED: _l("Được giao"), queries.IN_PROGRESS: _l("Đang học"), queries.COMPLETED: _l("Đã hoàn thành"),
+    queries.DUE_SOON: _l("Sắp đến hạn"), queries.OVERDUE: _l("Quá hạn"), queries.EXEMPT: _l("Được miễn"),
 }
 PER_PAGE = 50
 
 
 def status_label(status: str) -> str:
-    return _(STATUS_LABELS[status])
+    return str(STATUS_LABELS[status])
 
 
 @bp.app_template_global("plans_home")

@@ -277,6 +277,36 @@ def test_reference_data_is_named_in_english(client, auth, province):
     client.post("/language", data={"lang": "en"})
     page = client.get("/learn/courses/THUONG-LUONG").get_data(as_text=True)
     assert "Business and production" in page and "Sản xuất kinh doanh" not in page
+    auth.logout()
+
+    # the choices of the unit forms and of the module form, too
+    auth.login("admin")
+    client.post("/language", data={"lang": "en"})
+    unit = _visible_texts(client.get(f"/units/{province['fed'].id}/children/new").get_data(as_text=True))
+    assert "Business and production" in unit and "Sản xuất kinh doanh" not in unit
+    assert not {"Công đoàn cơ sở", "Tổ công đoàn"} & unit
+    auth.logout()
+    auth.login("trainer")
+    client.post("/language", data={"lang": "en"})
+    module = _visible_texts(client.get(f"/author/courses/{course.id}/modules/new").get_data(as_text=True))
+    assert "Sản xuất kinh doanh" not in module
+
+
+def test_plan_statuses_and_results_are_named_in_english(app):
+    """The plan statuses were plain strings the catalogue never saw ("Được miễn" stayed Vietnamese);
+    the usual results ("Đạt", "Khá") are stored in Vietnamese and shown in the page's language."""
+    from flask_babel import force_locale
+
+    from lms.core.i18n import local_result
+    from lms.plans.views import STATUS_LABELS, status_label
+
+    with app.test_request_context(), force_locale("en"):
+        labels = {status: status_label(status) for status in STATUS_LABELS}
+        assert labels["exempt"] == "Exempt" and labels["in_progress"] == "In progress"
+        assert all(label.isascii() for label in labels.values()), labels
+        assert (local_result("Đạt"), local_result("Khá"), local_result("Đạt loại A")) == ("Passed", "Fairly good", "Đạt loại A")
+    with app.test_request_context(), force_locale("vi"):
+        assert status_label("exempt") == "Được miễn" and local_result("Khá") == "Khá"
 
 
 def test_every_wtforms_message_a_user_can_meet_is_in_vietnamese(app):
