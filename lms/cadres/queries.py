@@ -53,7 +53,11 @@ def list_cadres(user, q: str = "", unit: Unit | None = None, page: int = 1, per_
     where = [scope_filter(user)]
     if unit is not None:
         where.append(Unit.path.startswith(unit.path))
-    where += search_terms(Cadre.search_key, q)
+    terms = search_terms(Cadre.search_key, q)
+    words = (q or "").split()
+    if len(words) == 1:  # one word: a name's or a cadre code's ("cb00440", "00440")
+        terms = [or_(and_(*terms), Cadre.code.contains(words[0].upper(), autoescape=True))]
+    where += terms
     base = select(Cadre).join(Unit, Unit.id == Cadre.unit_id).where(*where)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     items = db.session.scalars(

@@ -8,6 +8,7 @@ reason has written nothing, so a command that does not roll back is safe too.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import NoReturn
 
 from sqlalchemy import func, select, update
@@ -88,6 +89,9 @@ def _check_effective_on(
             refuse(str(message) % {"name": latest.full_name, "d": _day(latest.start_on)})
 
 
+UNIT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,39}$")
+
+
 def search_key(name: str, code: str) -> str:
     """A unit's search key: its folded name and code, cut to the column (a 300-character name, which
     the forms allow, plus the code would not fit, and PostgreSQL refuses what SQLite stores)."""
@@ -98,11 +102,13 @@ def create_unit(
     *, code: str, name: str, level: UnitLevel, parent: Unit | None, track: Track | None,
     active_from: dt.date, actor_id: int | None = None,
 ) -> Unit:
-    code = nfc(code).upper()
+    code = nfc(code).strip().upper()
     name = nfc(name)
     errors = {}
     if not code:
         errors["code"] = str(_l("Vui lòng nhập mã đơn vị."))
+    elif not UNIT_CODE.match(code):  # typed again in import files and URLs of reports: plain characters only
+        errors["code"] = str(_l("Mã đơn vị chỉ gồm chữ không dấu, số, dấu chấm, - và _ (tối đa 40 ký tự), ví dụ CDCS-0004."))
     elif db.session.scalar(select(Unit.id).where(Unit.code == code)):
         errors["code"] = str(_l("Mã đơn vị %(code)s đã có.", code=code))
     if not name:

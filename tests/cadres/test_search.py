@@ -48,3 +48,14 @@ def test_search_matches_every_word_in_any_order_and_takes_wildcards_literally(pr
     assert _found(admin, "  nguyen   van  ") == ["Nguyễn Văn Minh"]
     assert _found(admin, "nguyen %") == [] and _found(admin, "_") == []
     assert [u.code for u in search_units(admin, "giang duc")] == ["CS-MAY"]
+
+
+def test_a_cadre_is_found_by_code_in_any_case(province, make):
+    make.cadre("Nguyễn Thị Hoa", unit=province["biz"], code="CB00440")
+    make.cadre("Trần Văn Bình", unit=province["biz"], code="CB00441")
+    admin = province["users"]["admin"]
+    assert _found(admin, "cb00440") == ["Nguyễn Thị Hoa"]
+    assert _found(admin, "0044") == ["Trần Văn Bình", "Nguyễn Thị Hoa"]  # by given name: Bình, Hoa
+    assert _found(admin, "hoa") == ["Nguyễn Thị Hoa"]
+    assert _found(admin, "cb00440 hoa") == []  # two words: every one in the name, as before
+    assert _found(province["users"]["other_union"], "cb00440") == []  # outside that admin's subtree

@@ -11,6 +11,7 @@ from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.orgs import operations
 from lms.orgs.models import Unit, UnitEvent
+from tests.conftest import html_text
 
 D = dt.date(2025, 6, 11)
 
@@ -131,9 +132,14 @@ def test_web_create_child_keeps_input_on_error(client, auth, province):
         "code": "CS-MAY", "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": "2025-01-01"})
     body = r.get_data(as_text=True)
     assert r.status_code == 200 and "đã có" in body and "Công đoàn Công ty Mới" in body
+    for code in ("CS NEW <b>", "CS/MỚI", "-CS"):  # spaces, markup, letters with diacritics, a leading dash
+        r = client.post(f"/units/{upper_a.id}/children/new", data={
+            "code": code, "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": "2025-01-01"})
+        assert r.status_code == 200 and "Mã đơn vị chỉ gồm chữ không dấu" in html_text(r), code
     r = client.post(f"/units/{upper_a.id}/children/new", data={
-        "code": "CS-NEW", "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": "2025-01-01"})
+        "code": " cs-new ", "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": "2025-01-01"})
     assert r.status_code == 302
+    assert db.session.scalar(select(Unit.code).where(Unit.code == "CS-NEW")) == "CS-NEW"
 
 
 def test_unit_choices_name_the_level_in_the_readers_language(app, province):
