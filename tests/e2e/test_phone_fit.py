@@ -9,6 +9,7 @@ their own frame (``.table-wrap``); the page itself must not.
 """
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -201,3 +202,43 @@ def test_the_certificate_register_and_a_cadres_history_read_as_cards_on_a_phone(
     assert phone.locator("table.stack td[data-label]").count() >= 5
     assert phone.evaluate(WRAPS_WIDER_THAN_THEIR_FRAME) == 0
     shot(phone, "cadre-history-phone")
+
+
+#: Words of the lesson's table cells that the browser split over two lines (a word cut between letters).
+SPLIT_WORDS = """() => {
+  const split = [];
+  for (const cell of document.querySelectorAll('.lesson td, .lesson th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const re = /[\\p{L}\\p{N}]+/gu;  // letters and digits: a break at a hyphen or a slash is fine
+      let m;
+      while ((m = re.exec(node.data))) {
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+        if (lines.size > 1) { split.push(m[0]); }
+      }
+    }
+  }
+  return split;
+}"""
+
+
+def test_a_lesson_table_keeps_its_words_whole_on_a_phone(server, new_page):
+    """A module's table on a phone wraps between words, or scrolls in its own frame; it never cuts a
+    word ("Mục đích" read "Mụ / c / đíc / h" when the lesson's text could break anywhere)."""
+    page = new_page()
+    login(page, server, "cadre")  # a business-track cadre: the dialogue course's table of five columns
+    for course, module in (("THUONG-LUONG-DOI-THOAI", "01-doi-thoai-tai-noi-lam-viec"),
+                           ("DIEU-LE-LUAT-2024", "02-he-thong-to-chuc")):
+        page.goto(f"{server.url}/learn/courses/{course}")
+        enrol = page.locator("text=Ghi danh và bắt đầu học")
+        if enrol.count():
+            enrol.click()
+            page.wait_for_url(re.compile(r"/modules/"))
+        page.goto(f"{server.url}/learn/courses/{course}/modules/{module}")
+        assert page.locator(".lesson table").count() >= 1, module
+        assert page.evaluate(SPLIT_WORDS) == [], module
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360, module
+        shot(page, f"cadre-lesson-table-{module}-phone")
