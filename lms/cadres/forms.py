@@ -1,11 +1,10 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.cadres.models import cadre_code
+from lms.cadres.operations import birth_date_problem, normal_phone, normal_term
 from lms.core.clock import local_today
 from lms.core.forms import BaseForm, EmailAddress, choices
 from lms.core.i18n import _l
@@ -29,14 +28,23 @@ class CadreForm(BaseForm):
     effective_on = DateField(_l("Ngày có hiệu lực (khi chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ)"),
                              default=local_today, validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))])
 
+    # The rules of lms.cadres.operations, as the import applies them.
     def validate_birth_date(self, field):
-        if field.data and not (dt.date(1930, 1, 1) <= field.data <= local_today()):
-            from wtforms.validators import ValidationError
+        problem = birth_date_problem(field.data, local_today()) if field.data else None
+        if problem:
+            raise ValidationError(problem)
 
-            raise ValidationError(_l("Ngày sinh không hợp lệ."))
+    def validate_phone(self, field):
+        if field.data and normal_phone(field.data) is None:
+            raise ValidationError(_l("Số điện thoại “%(value)s” không hợp lệ.", value=field.data))
+
+    def validate_term(self, field):
+        if field.data:
+            term = normal_term(field.data)
+            if term is None:
+                raise ValidationError(_l("Nhiệm kỳ “%(value)s” không hợp lệ (ghi dạng 2023–2028).", value=field.data))
+            field.data = term
 
     def validate_effective_on(self, field):
         if field.data and field.data > local_today():
-            from wtforms.validators import ValidationError
-
             raise ValidationError(_l("Ngày có hiệu lực không được sau hôm nay."))

@@ -37,8 +37,8 @@ from lms.cadres.models import (
     Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType, cadre_code,
 )
 from lms.cadres.operations import (
-    FACT_FIELDS, CadreData, check_effective_on, create_cadre, facts_date_error, facts_of, facts_of_cadre, open_from,
-    update_cadre,
+    FACT_FIELDS, CadreData, birth_date_problem, check_effective_on, create_cadre, facts_date_error,
+    facts_of, facts_of_cadre, normal_phone, normal_term, open_from, update_cadre,
 )
 from lms.core.clock import local_today
 from lms.core.db import db
@@ -51,8 +51,6 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 DEFAULT_MAX_ROWS = 10_000
 # An XLSX is a zip file; refuse archives that would inflate to more than this (zip bombs).
 MAX_XLSX_UNCOMPRESSED = 200 * 1024 * 1024
-MIN_BIRTH_DATE = dt.date(1930, 1, 1)
-MIN_AGE_YEARS = 15  # the minimum working age in the Labour Code 2019
 TITLE_SEPARATORS = re.compile(r"[;,]")
 IMPORT_CHUNK = 500  # ids per IN (...) query when loading existing cadres
 
@@ -423,9 +421,6 @@ _EMPLOYMENT = {
     "chuyen trach": "full_time", "full time": "full_time", "ct": "full_time",
     "khong chuyen trach": "part_time", "kiem nhiem": "part_time", "part time": "part_time", "kct": "part_time",
 }
-_TERM = re.compile(r"^(\d{4})\s*[-–—/]\s*(\d{4})$")
-
-
 def _text(value: Any) -> str:
     """A cell as text; whole numbers from Excel lose their ".0" (codes typed as numbers)."""
     if value is None:
@@ -463,11 +458,6 @@ def parse_date(value: Any) -> dt.date | None:
     return None
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
 
 
 @dataclass
@@ -633,12 +623,9 @@ class _Validator:
             else:
                 error("birth_date", _("Ngày sinh “%(value)s” không đúng định dạng (ghi dd/mm/yyyy, ví dụ 05/03/1985).", value=text))
             return None
-        latest = _years_before(self.today, MIN_AGE_YEARS)
-        if day < MIN_BIRTH_DATE or day > latest:
-            error("birth_date", _(
-                "Ngày sinh %(d)s không hợp lệ: phải từ %(lo)s đến %(hi)s.",
-                d=day.strftime("%d/%m/%Y"), lo=MIN_BIRTH_DATE.strftime("%d/%m/%Y"), hi=latest.strftime("%d/%m/%Y"),
-            ))
+        problem = birth_date_problem(day, self.today)
+        if problem:
+            error("birth_date", problem)
             return None
         return day
 
@@ -675,8 +662,7 @@ class _Validator:
             text = "0" + text  # Excel stored the number as a number and dropped its leading zero
         if not text:
             return ""
-        digits = re.sub(r"[\s.()-]", "", text)
-        if not re.fullmatch(r"\+?\d{8,15}", digits) or len(text) > 40:
+        if normal_phone(text) is None:
             error("phone", _("Số điện thoại “%(value)s” không hợp lệ.", value=text))
         return text
 
@@ -684,11 +670,11 @@ class _Validator:
     def _term(text: str, error: Callable[[str, str], None]) -> str:
         if not text:
             return ""
-        match = _TERM.match(text)
-        if not match or not (0 < int(match.group(2)) - int(match.group(1)) <= 10):
+        term = normal_term(text)
+        if term is None:
             error("term", _("Nhiệm kỳ “%(value)s” không hợp lệ (ghi dạng 2023–2028).", value=text))
             return text
-        return f"{match.group(1)}–{match.group(2)}"
+        return term
 
 
 # -- the operation -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ dated before the period it would close) is refused before anything is changed.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -46,6 +47,43 @@ class CadreData:
 def _check_unit(unit: Unit) -> None:
     if not unit.is_active:
         raise ValidationError({"unit": str(_l("Đơn vị %(name)s đã ngừng hoạt động.", name=unit.name))})
+
+
+# -- the rules of a cadre's contact and personal fields (the form and the import apply the same) -----
+
+MIN_BIRTH_DATE = dt.date(1930, 1, 1)
+MIN_AGE_YEARS = 15  # the minimum working age in the Labour Code 2019
+TERM = re.compile(r"^(\d{4})\s*[-–—/]\s*(\d{4})$")
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def birth_date_problem(day: dt.date, today: dt.date) -> str | None:
+    """Why ``day`` cannot be a cadre's birth date (at least 15 years old, born from 1930), or None."""
+    latest = years_before(today, MIN_AGE_YEARS)
+    if MIN_BIRTH_DATE <= day <= latest:
+        return None
+    return str(_l("Ngày sinh %(d)s không hợp lệ: phải từ %(lo)s đến %(hi)s.", d=day.strftime("%d/%m/%Y"),
+                  lo=MIN_BIRTH_DATE.strftime("%d/%m/%Y"), hi=latest.strftime("%d/%m/%Y")))
+
+
+def normal_phone(text: str) -> str | None:
+    """A telephone number as typed (8–15 digits, an optional +, spaces . ( ) - between), or None."""
+    digits = re.sub(r"[\s.()-]", "", text)
+    return text if re.fullmatch(r"\+?\d{8,15}", digits) and len(text) <= 40 else None
+
+
+def normal_term(text: str) -> str | None:
+    """A term of office written "2023–2028" (from "2023-2028", "2023 / 2028"…), at most 10 years, or None."""
+    match = TERM.match(text)
+    if not match or not 0 < int(match.group(2)) - int(match.group(1)) <= 10:
+        return None
+    return f"{match.group(1)}–{match.group(2)}"
 
 
 def check_effective_on(effective_on: dt.date) -> None:

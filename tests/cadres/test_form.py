@@ -183,3 +183,25 @@ def test_a_cadre_whose_unit_was_dissolved_is_placed_again_by_the_federation(clie
     assert placed.status_code == 302, html_text(placed)
     db.session.refresh(cadre)
     assert cadre.unit_id == province["pub"].id
+
+
+def test_the_form_applies_the_rules_of_the_import(client, auth, province):
+    """Telephone, term of office and birth date: the same rules and messages as the cadre import, and
+    what was typed stays in the form."""
+    auth.login("admin")
+    before = _cadres()
+    cases = {
+        "phone": ("12ab", "Số điện thoại “12ab” không hợp lệ."),
+        "term": ("2028-2023", "Nhiệm kỳ “2028-2023” không hợp lệ (ghi dạng 2023–2028)."),
+        "birth_date": ("2020-01-01", "Ngày sinh 01/01/2020 không hợp lệ: phải từ 01/01/1930 đến"),
+    }
+    for name, (typed, message) in cases.items():
+        r = client.post("/cadres/new", data=_new(province["biz"], **{name: typed}))
+        assert r.status_code == 200 and message in html_text(r), name
+        assert typed in r.get_data(as_text=True), name
+    assert _cadres() == before
+    r = client.post("/cadres/new", data=_new(province["biz"], phone="0912 345 678", term="2023-2028",
+                                             birth_date="1985-03-05"))
+    assert r.status_code == 302, html_text(r)
+    saved = db.session.scalar(select(Cadre).where(Cadre.code == "CB-NEW-1"))
+    assert (saved.phone, saved.term) == ("0912 345 678", "2023–2028")
