@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.cadres.models import Cadre, CadreFacts, EducationLevel, Membership, PoliticalLevel
 from lms.cadres.queries import covering
-from lms.certificates.models import REVOKED, Certificate
+from lms.certificates.models import VALID, Certificate
 from lms.core import clock
 from lms.core.db import db
 from lms.core.i18n import local_text
@@ -366,20 +366,29 @@ def _local_midnight(day: dt.date) -> dt.datetime:
     return clock.local_moment(day).astimezone(dt.timezone.utc)
 
 
+def _certified_conditions(filters: Filters) -> list:
+    """A certificate that counts for the period: in force (a replaced one counts through the one that
+    replaced it, which keeps its training dates; a revoked one, or one whose replacement was revoked,
+    not at all), for training that ended in the period (its issue date may be later)."""
+    ended = func.coalesce(Certificate.end_on, Certificate.issued_on)
+    where = [Certificate.status == VALID, ended >= filters.start, ended <= filters.end]
+    if filters.course is not None:
+        where.append(Certificate.course_id == filters.course.id)
+    return where
+
+
 def _trained_ids(filters: Filters):
     """SELECT cadre_id of cadres with an online completion, a certificate or a class attended in the period
     (for the whole tree: hash joins over every cadre beat per-cadre look-ups there)."""
     since, until = _local_midnight(filters.start), _local_midnight(filters.end + dt.timedelta(days=1))
     online = select(Enrolment.cadre_id.label("cadre_id")).where(
         Enrolment.completed_at >= since, Enrolment.completed_at < until)
-    certified = select(Certificate.cadre_id.label("cadre_id")).where(
-        Certificate.status != REVOKED, Certificate.issued_on >= filters.start, Certificate.issued_on <= filters.end)
+    certified = select(Certificate.cadre_id.label("cadre_id")).where(*_certified_conditions(filters))
     attended = select(Attendance.cadre_id.label("cadre_id")).join(
         TrainingClass, TrainingClass.id == Attendance.class_id
     ).where(TrainingClass.end_on >= filters.start, TrainingClass.end_on <= filters.end)
     if filters.course is not None:
         online = online.where(Enrolment.course_id == filters.course.id)
-        certified = certified.where(Certificate.course_id == filters.course.id)
         return union(online, certified).subquery()
     return union(online, certified, attended).subquery()
 
@@ -391,9 +400,7 @@ def _was_trained(filters: Filters):
     course = filters.course.id if filters.course is not None else None
     online = exists().where(Enrolment.cadre_id == Cadre.id, Enrolment.completed_at >= since, Enrolment.completed_at < until,
                             *([Enrolment.course_id == course] if course is not None else []))
-    certified = exists().where(Certificate.cadre_id == Cadre.id, Certificate.status != REVOKED,
-                               Certificate.issued_on >= filters.start, Certificate.issued_on <= filters.end,
-                               *([Certificate.course_id == course] if course is not None else []))
+    certified = exists().where(Certificate.cadre_id == Cadre.id, *_certified_conditions(filters))
     if course is not None:
         return or_(online, certified)
     attended = exists().where(Attendance.cadre_id == Cadre.id, TrainingClass.id == Attendance.class_id,
@@ -515,10 +522,8 @@ def cadre_rows(unit: Unit, filters: Filters, plan_by_cadre: dict[int, tuple[int,
         TrainingClass, TrainingClass.id == Attendance.class_id
     ).where(Attendance.cadre_id == Cadre.id, TrainingClass.end_on >= filters.start,
             TrainingClass.end_on <= filters.end).scalar_subquery()
-    certified = select(func.count()).where(
-        Certificate.cadre_id == Cadre.id, Certificate.status != REVOKED, Certificate.issued_on >= filters.start,
-        Certificate.issued_on <= filters.end, *([Certificate.course_id == course] if course is not None else []),
-    ).scalar_subquery()
+    certified = select(func.count()).where(Certificate.cadre_id == Cadre.id, *_certified_conditions(filters)
+                                           ).scalar_subquery()
     hours = select(func.coalesce(func.sum(RecordEntry.hours), 0)).where(
         RecordEntry.cadre_id == Cadre.id, *_hours_conditions(filters)).scalar_subquery()
     rows = db.session.execute(

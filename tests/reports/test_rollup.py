@@ -126,3 +126,28 @@ def test_the_page_links_down_the_tree(world, client, auth):
     page = client.get(f"/reports/units/{world['biz'].id}?from=01/01/2024&to=31/12/2024").get_data(as_text=True)
     assert page.index("Lê Thị An") < page.index("Nguyễn Thị Ánh") < page.index("Trần Văn Bảo")
     assert "50,0%" in page  # two of the four (Ánh and An)
+
+
+def test_a_certificate_counts_only_while_its_chain_is_in_force(world):
+    """Re-issued then revoked (the cadre was removed from the class): neither the revoked certificate
+    nor the copies it replaced make the cadre "trained"; a re-issue still in force counts once, for
+    the training's dates, whenever it was re-issued."""
+    from lms.certificates.models import REPLACED, REVOKED
+
+    maker = RecordMaker(world)
+    admin = world["users"]["admin"]
+    gone = world["people"]["aan"]
+    first = maker.certificate(gone, "Lớp đã hủy kết quả", dt.date(2024, 10, 1))
+    second = maker.certificate(gone, "Lớp đã hủy kết quả", dt.date(2025, 2, 1))
+    first.status, first.end_on = REPLACED, dt.date(2024, 9, 30)
+    second.replaces_id, second.status, second.end_on = first.id, REVOKED, dt.date(2024, 9, 30)
+    kept = world["people"]["bao"]
+    old = maker.certificate(kept, "Lớp có giấy cấp lại", dt.date(2024, 5, 2))
+    new = maker.certificate(kept, "Lớp có giấy cấp lại", dt.date(2025, 1, 15))  # re-issued the next year
+    old.status, old.end_on = REPLACED, dt.date(2024, 5, 1)
+    new.replaces_id, new.end_on = old.id, dt.date(2024, 5, 1)
+    db.session.flush()
+    by_name = {c.cadre.full_name: c for c in roll_up(admin, world["biz"], YEAR).cadres}
+    assert not by_name["Phạm Văn Ân"].trained
+    assert by_name["Trần Văn Bảo"].trained
+    assert _rows(roll_up(admin, world["fed"], YEAR))["KCN"].trained == 3  # Ánh, An, and now Bảo
