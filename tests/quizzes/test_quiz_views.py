@@ -151,6 +151,10 @@ def test_pages_without_javascript_save_page_by_page(client, auth, quiz_setup):
     saved = db.session.scalars(select(AttemptAnswer.response).where(AttemptAnswer.attempt_id == attempt_id)
                                .order_by(AttemptAnswer.position)).all()
     assert saved[0] is not None and saved[1:] == [None, None]
+    # the review names the questions left blank as such, not as wrong answers
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    result = html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+    assert result.count("Chưa trả lời") == 2 and "Trả lời đúng" in result
 
 
 def test_time_limit_over_http(client, auth, quiz_setup, monkeypatch):

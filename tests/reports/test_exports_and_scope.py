@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from lms.core.db import db
+from tests.conftest import html_text
 from tests.reports.conftest import training_class
 
 OVERVIEW_TABLES = ("units", "employment", "education", "political", "classes", "study")
@@ -135,3 +137,16 @@ def test_charts_are_well_formed_svg_without_styles(setup, client, auth):
             assert root.find(f".//{ns}style") is None
         assert " style=" not in page and "<script" not in page
     assert "Viên chức" in page  # the bar labels
+
+
+def test_the_grassroots_cadre_table_gives_each_cadres_code(setup, client, auth, make):
+    """Two cadres of the same name in one union are told apart by their code, on the page and in the export."""
+    make.cadre("Trần Thị Ánh Tuyết", unit=setup["biz"], code="CB-TUYET-1")
+    make.cadre("Trần Thị Ánh Tuyết", unit=setup["biz"], code="CB-TUYET-2")
+    db.session.commit()
+    auth.login("admin")
+    page = html_text(client.get(f"/reports/units/{setup['biz'].id}"))
+    assert "CB-TUYET-1" in page and "CB-TUYET-2" in page
+    lines = client.get(f"/reports/units/{setup['biz'].id}?table=cadres&format=csv").data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Mã cán bộ,Họ và tên,")
+    assert any(line.startswith("CB-TUYET-1,Trần Thị Ánh Tuyết,") for line in lines)
