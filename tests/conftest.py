@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
+import lms.models  # noqa: F401  (every model mapped before a test module builds a statement at import)
 from lms import create_app
 from lms.core.db import db
 
