@@ -7,6 +7,7 @@ prepared with the real commands. Screenshots are saved under test-artifacts/ for
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -149,6 +150,16 @@ def new_page(browser, request):
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def enrolled(page, server, course: str) -> None:
+    """Open the course's page, enrolling the logged-in cadre first when they are not yet."""
+    page.goto(f"{server.url}/learn/courses/{course}")
+    enrol = page.locator("text=Ghi danh và bắt đầu học")
+    if enrol.count():
+        enrol.click()
+        page.wait_for_url(re.compile(r"/modules/"))
+        page.goto(f"{server.url}/learn/courses/{course}")
 
 
 def login(page, server, username: str, password: str = PASSWORD) -> None:

@@ -9,14 +9,13 @@ their own frame (``.table-wrap``); the page itself must not.
 """
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
 import pytest
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
-from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, login, shot
+from tests.e2e.conftest import DESKTOP, PASSWORD, PHONE, enrolled, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -232,11 +231,7 @@ def test_a_lesson_table_keeps_its_words_whole_on_a_phone(server, new_page):
     login(page, server, "cadre")  # a business-track cadre: the dialogue course's table of five columns
     for course, module in (("THUONG-LUONG-DOI-THOAI", "01-doi-thoai-tai-noi-lam-viec"),
                            ("DIEU-LE-LUAT-2024", "02-he-thong-to-chuc")):
-        page.goto(f"{server.url}/learn/courses/{course}")
-        enrol = page.locator("text=Ghi danh và bắt đầu học")
-        if enrol.count():
-            enrol.click()
-            page.wait_for_url(re.compile(r"/modules/"))
+        enrolled(page, server, course)
         page.goto(f"{server.url}/learn/courses/{course}/modules/{module}")
         assert page.locator(".lesson table").count() >= 1, module
         assert page.evaluate(SPLIT_WORDS) == [], module

@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import create_engine, update
 
 from lms.quizzes.models import Attempt
-from tests.e2e.conftest import PASSWORD, login, shot
+from tests.e2e.conftest import PASSWORD, enrolled, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -46,12 +46,7 @@ def _watched(new_page, **kwargs):
 def _start_quiz(page, server, username: str, module: str) -> int:
     """Log in, enrol if needed, open the module and start its quiz: the attempt's id."""
     login(page, server, username)
-    page.goto(f"{server.url}/learn/courses/{COURSE}")
-    enrol = page.locator("text=Ghi danh và bắt đầu học")
-    if enrol.count():
-        enrol.click()
-        page.wait_for_url(re.compile(r"/modules/"))
-        page.goto(f"{server.url}/learn/courses/{COURSE}")
+    enrolled(page, server, COURSE)
     page.click(f"ol.modules >> text={module}")
     page.wait_for_url(re.compile(r"/modules/"))
     page.click("section.quiz-block button.primary")
