@@ -153,9 +153,10 @@ def shot(page, name: str) -> None:
 
 
 def enrolled(page, server, course: str) -> None:
-    """Open the course's page, enrolling the logged-in cadre first when they are not yet."""
+    """Open the course's page, enrolling the logged-in cadre first when they are not yet (in whichever
+    language an earlier test left the cadre's account)."""
     page.goto(f"{server.url}/learn/courses/{course}")
-    enrol = page.locator("text=Ghi danh và bắt đầu học")
+    enrol = page.locator(f"form[action$='/learn/courses/{course}/enrol'] button")
     if enrol.count():
         enrol.click()
         page.wait_for_url(re.compile(r"/modules/"))
