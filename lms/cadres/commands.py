@@ -29,8 +29,13 @@ def _parse_date(ctx: click.Context, param: click.Parameter, value: str | None) -
     day = parse_date(value.strip())
     if day is None:
         raise click.BadParameter(f"“{value}” không phải ngày hợp lệ (ghi dd/mm/yyyy, ví dụ 01/07/2025).")
-    if day > local_today():
-        raise click.BadParameter(f"{value}: ngày có hiệu lực không được sau hôm nay.")
+    from lms.cadres.operations import check_effective_on
+    from lms.core.errors import ValidationError
+
+    try:
+        check_effective_on(day)
+    except ValidationError as exc:
+        raise click.BadParameter(f"{value}: {exc.errors['effective_on']}") from None
     return day
 
 

@@ -4,13 +4,27 @@ from wtforms import DateField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lms.cadres.models import cadre_code
-from lms.cadres.operations import birth_date_problem, normal_phone, normal_term
+from lms.cadres.operations import birth_date_problem, check_effective_on, normal_phone, normal_term
+from lms.core.errors import ValidationError as OperationError
 from lms.core.clock import local_today
 from lms.core.forms import BaseForm, EmailAddress, choices
 from lms.core.i18n import _l
 
 
-class CadreForm(BaseForm):
+class EffectiveOnMixin:
+    """``effective_on`` today or earlier, the operations' own rule (:func:`operations.check_effective_on`),
+    shown with the form's other errors."""
+
+    def validate_effective_on(self, field):
+        if field.data is None:
+            return
+        try:
+            check_effective_on(field.data)
+        except OperationError as exc:
+            raise ValidationError(exc.errors["effective_on"]) from None
+
+
+class CadreForm(EffectiveOnMixin, BaseForm):
     code = StringField(_l("Mã cán bộ"), validators=[DataRequired(_l("Vui lòng nhập mã cán bộ.")), Length(max=40)],
                        filters=[lambda value: cadre_code(value) if value else value])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=200)])
@@ -44,7 +58,3 @@ class CadreForm(BaseForm):
             if term is None:
                 raise ValidationError(_l("Nhiệm kỳ “%(value)s” không hợp lệ (ghi dạng 2023–2028).", value=field.data))
             field.data = term
-
-    def validate_effective_on(self, field):
-        if field.data and field.data > local_today():
-            raise ValidationError(_l("Ngày có hiệu lực không được sau hôm nay."))

@@ -10,8 +10,8 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
 from wtforms import BooleanField, DateField
 from wtforms.validators import DataRequired
-from wtforms.validators import ValidationError as WTFormsValidationError
 
+from lms.cadres.forms import EffectiveOnMixin
 from lms.cadres.importing import ImportFileError, import_cadres, read_file, read_limited, template_headers
 from lms.core.clock import local_today
 from lms.core.db import db
@@ -23,17 +23,13 @@ from lms.orgs.models import Unit, UnitLevel
 bp = Blueprint("cadre_import", __name__, url_prefix="/cadres/import", template_folder="templates")
 
 
-class ImportForm(BaseForm):
+class ImportForm(EffectiveOnMixin, BaseForm):
     file = FileField(_l("Tệp CSV hoặc XLSX"), validators=[FileRequired(_l("Vui lòng chọn tệp để nhập."))])
     effective_on = DateField(
         _l("Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh)"), default=local_today,
         validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))],
     )
     skip_invalid = BooleanField(_l("Chỉ nhập các dòng hợp lệ"))
-
-    def validate_effective_on(self, field):
-        if field.data and field.data > local_today():
-            raise WTFormsValidationError(_l("Ngày có hiệu lực không được sau hôm nay."))
 
 
 @bp.route("/", methods=["GET", "POST"])

@@ -24,7 +24,6 @@ import datetime as dt
 import io
 import re
 import zipfile
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
@@ -42,7 +41,7 @@ from lms.cadres.operations import (
 )
 from lms.core.clock import local_today
 from lms.core.db import db
-from lms.core.errors import ValidationError
+from lms.core.errors import DAMAGED_ZIP_ERRORS, ValidationError
 from lms.core.i18n import _, _l, format_number
 from lms.core.text import EMAIL_ADDRESS, fold, nfc
 from lms.orgs.models import Track, Unit
@@ -301,7 +300,7 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         raise ImportFileError(_("Tệp quá lớn: tối đa %(mb)s MB. Hãy chia thành nhiều tệp nhỏ hơn.", mb=_mb(max_bytes())))
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, OSError) as exc:
+    except (*DAMAGED_ZIP_ERRORS, InvalidFileException, KeyError, SyntaxError) as exc:  # openpyxl's own, and XML
         raise ImportFileError(_("Không đọc được tệp XLSX (%(detail)s). Hãy mở và lưu lại tệp trong Excel.", detail=str(exc) or type(exc).__name__)) from None
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
@@ -310,7 +309,7 @@ def _read_xlsx(data: bytes) -> Iterator[tuple[int, list[Any]]]:
             sheet = workbook.worksheets[0]
             for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
                 yield number, list(cells)
-        except (zlib.error, zipfile.BadZipFile, EOFError, KeyError, ValueError, SyntaxError) as exc:
+        except (*DAMAGED_ZIP_ERRORS, KeyError, SyntaxError) as exc:
             raise ImportFileError(_("Không đọc được tệp XLSX (%(detail)s). Hãy mở và lưu lại tệp trong Excel.",
                                     detail=str(exc) or type(exc).__name__)) from None
         finally:

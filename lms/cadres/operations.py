@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from lms.cadres.models import (
     Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType, cadre_code,
 )
+from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -89,8 +90,6 @@ def normal_term(text: str) -> str | None:
 def check_effective_on(effective_on: dt.date) -> None:
     """A join, transfer or change takes effect today or earlier: the tree and the reports of today
     would otherwise show a cadre where they only go later (form, import and command alike)."""
-    from lms.core.clock import local_today
-
     if effective_on > local_today():
         raise ValidationError({"effective_on": str(_l("Ngày có hiệu lực không được sau hôm nay."))})
 

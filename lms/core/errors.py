@@ -1,6 +1,17 @@
 """Errors that operations raise and views map back onto forms."""
 from __future__ import annotations
 
+import zipfile
+import zlib
+
+#: What reading an entry of a damaged or unusual ZIP archive (a course package, an XLSX file) raises:
+#: a broken archive (``BadZipFile``), a corrupt deflate stream (``zlib.error``), a truncated entry
+#: (``EOFError``), a compression method Python does not read, such as Deflate64 (``NotImplementedError``),
+#: an encrypted entry (``RuntimeError``, no password), a bad header field (``ValueError``) and I/O
+#: (``OSError``). Callers report the file as damaged instead of failing with an HTTP 500.
+DAMAGED_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError,
+                      OSError)
+
 
 class ValidationError(Exception):
     """Invalid input for an operation: ``errors`` maps field names (or "") to messages."""

@@ -118,7 +118,7 @@ def _create_cadre(user, unit) -> bool:
     return in_scope(user, unit) if unit is not None else is_admin(user)
 
 
-@rule("cadres.import", "users.manage_all", "settings.edit")
+@rule("cadres.import", "users.manage_all", "settings.edit", "plans.outbox_details")
 def _federation_only(user, obj) -> bool:
     return is_federation_admin(user)
 

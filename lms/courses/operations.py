@@ -231,7 +231,7 @@ def _checked_quiz(data: ModuleData, module: Module | None, version: CourseVersio
     filename = current.filename if current is not None and current.format == fmt else f"{key}.{'gift' if fmt == 'gift' else 'txt'}"
     source = ModuleQuizSource(filename=filename, format=fmt, text=text + "\n", pass_mark=int(data.pass_mark),
                               draws=format_draws(parse_draws(draws_text)[0]))
-    problems = source_problems(ModuleQuizSource(filename=filename, format=fmt, text=source.text, draws=""))
+    problems = source_problems(source)  # the file; the rules, canonical, are checked against the bank below
     if problems:
         raise ValidationError({"quiz": "; ".join(problems)})
     problems = draw_problems(version.course, source.text, fmt, draws_text)

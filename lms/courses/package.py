@@ -16,14 +16,13 @@ import os
 import re
 import stat
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Sequence
 
 import yaml
 
-from lms.core.errors import ValidationError
+from lms.core.errors import DAMAGED_ZIP_ERRORS, ValidationError
 from lms.core.i18n import _
 
 MANIFEST = "course.yaml"
@@ -277,7 +276,7 @@ def _zip_entries(archive: zipfile.ZipFile, problems: _Problems) -> dict[str, byt
         try:
             with archive.open(info) as fh:
                 content = fh.read(info.file_size + 1)
-        except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, EOFError, ValueError):
+        except DAMAGED_ZIP_ERRORS:
             problems.error(name, None, _("không đọc được tệp trong ZIP (tệp hỏng)"))
             continue
         if len(content) != info.file_size:

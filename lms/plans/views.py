@@ -11,7 +11,7 @@ from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, choices
 from lms.core.i18n import _, _l, local_name
-from lms.core.policy import can, is_federation_admin, require
+from lms.core.policy import can, require
 from lms.courses.models import PUBLISHED, Course, CourseVersion
 from lms.orgs.models import Track, Unit
 from lms.orgs.queries import unit_choices
@@ -220,7 +220,7 @@ def unexempt(assignment_id: int, cadre_id: int):
 def outbox():
     require("plans.outbox")
     return render_template("plans/outbox.html", messages=queries.failed_messages(current_user), form=ActionForm(),
-                           error_kind=mail.error_kind, technical=is_federation_admin(current_user))
+                           error_kind=mail.error_kind, technical=can(current_user, "plans.outbox_details"))
 
 
 @bp.route("/plans/outbox/<int:message_id>/resend", methods=["POST"])

@@ -61,12 +61,17 @@ def category_parts(path: str | None) -> list[str]:
     return parts
 
 
+def _course_category_parts(course: Course, path: str | None) -> list[str]:
+    """The names along ``path`` in the course's bank: no path is the course's own category (its code)."""
+    return category_parts(path) or [course.code]
+
+
 def ensure_category(course: Course, path: str | None) -> QuestionCategory:
     """The category at ``path`` ("$course$/Luật/Điều lệ", "Luật/Điều lệ"), created as needed.
 
     No path means the course's own category, named after the course code.
     """
-    parts = category_parts(path) or [course.code]
+    parts = _course_category_parts(course, path)
     parent = None
     for name in parts:
         query = select(QuestionCategory).where(QuestionCategory.course_id == course.id, QuestionCategory.name == name)
@@ -139,10 +144,6 @@ def format_draws(draws: list[Draw]) -> str:
     return "".join(f"{d.count} {d.category}\n" for d in draws)
 
 
-def _category_path_of(course: Course, path: str | None) -> str:
-    return "/".join(category_parts(path) or [course.code])
-
-
 def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[tuple[int, str]]:
     """The problems of a module's draw rules against the course's bank and its quiz file, by line.
 
@@ -158,16 +159,12 @@ def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[
     for question in db.session.scalars(
             select(Question).options(joinedload(Question.category))
             .where(Question.course_id == course.id, Question.type != "description")):
-        pools.setdefault(category_path(question.category), set()).add(
-            (question.type, question.name, question.text, question.text_format, _dumps(question.payload),
-             question.general_feedback))
+        pools.setdefault(category_path(question.category), set()).add(_stored_content(question))
     for parsed in parse(text, fmt).questions:
         if parsed["type"] == "description":
             continue
         data, _problems = data_from_parsed(parsed)
-        pools.setdefault(_category_path_of(course, parsed.get("category")), set()).add(
-            (parsed["type"], parsed.get("name"), parsed.get("text") or "", parsed.get("text_format") or "moodle",
-             _dumps(data), parsed.get("general_feedback") or ""))
+        pools.setdefault("/".join(_course_category_parts(course, parsed.get("category"))), set()).add(_parsed_content(parsed, data))
     for draw in draws:
         if draw.category not in pools:
             problems.append((draw.line, _("danh mục “%(c)s” không có trong ngân hàng câu hỏi của khóa học "
@@ -225,9 +222,15 @@ def preview_questions(text: str | bytes, fmt: str) -> ImportPreview:
     return preview
 
 
-def _question_key(category_id: int, parsed: dict, data: dict) -> tuple:
-    return (category_id, parsed["type"], parsed.get("name"), parsed.get("text") or "",
-            parsed.get("text_format") or "moodle", _dumps(data), parsed.get("general_feedback") or "")
+def _parsed_content(parsed: dict, data: dict) -> tuple:
+    """What makes a parsed question the same as a stored one (:func:`_stored_content`), category aside."""
+    return (parsed["type"], parsed.get("name"), parsed.get("text") or "", parsed.get("text_format") or "moodle",
+            _dumps(data), parsed.get("general_feedback") or "")
+
+
+def _stored_content(question: Question) -> tuple:
+    return (question.type, question.name, question.text, question.text_format, _dumps(question.payload),
+            question.general_feedback)
 
 
 def add_questions(course: Course, parsed_questions: list[dict], default_category: str | None = None,
@@ -240,8 +243,7 @@ def add_questions(course: Course, parsed_questions: list[dict], default_category
     existing: dict[tuple, Question] = {}
     if reuse:
         for question in db.session.scalars(select(Question).where(Question.course_id == course.id)):
-            existing.setdefault((question.category_id, question.type, question.name, question.text,
-                                 question.text_format, _dumps(question.payload), question.general_feedback), question)
+            existing.setdefault((question.category_id, *_stored_content(question)), question)
     stored = []
     categories: dict[str | None, QuestionCategory] = {}
     for parsed in parsed_questions:
@@ -250,7 +252,7 @@ def add_questions(course: Course, parsed_questions: list[dict], default_category
             categories[path] = ensure_category(course, path)
         category = categories[path]
         data, _problems = data_from_parsed(parsed)
-        key = _question_key(category.id, parsed, data)
+        key = (category.id, *_parsed_content(parsed, data))
         question = existing.get(key)
         if question is None:
             question = Question(

@@ -25,7 +25,7 @@ from lms.courses.models import Course, CourseVersion, Module
 from lms.quizzes.models import (
     FINISHED_STATES, GRADED, IN_PROGRESS, NEEDS_GRADING, Attempt, AttemptAnswer, Question, QuestionCategory, Quiz,
 )
-from lms.quizzes.operations import answer_at_statement, prefix_for, quiz_result, result_of, visible_policies  # noqa: F401 (views read quiz_result here)
+from lms.quizzes.operations import answer_at_statement, category_path, prefix_for, quiz_result, result_of, visible_policies  # noqa: F401 (views read quiz_result here)
 from lms.quizzes.types import question_type
 
 DISCRIMINATION_MIN_ATTEMPTS = 5
@@ -388,8 +388,6 @@ def statistics(quiz: Quiz) -> tuple[int, list[QuestionStats]]:
 
 def bank(course: Course) -> list[tuple[QuestionCategory, list[Question]]]:
     """The course's categories (by path) with their questions (2 queries)."""
-    from lms.quizzes.operations import category_path
-
     categories = list(db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)))
     questions = list(db.session.scalars(select(Question).where(Question.course_id == course.id).order_by(Question.id)))
     by_category: dict[int, list[Question]] = {}
@@ -402,8 +400,6 @@ def bank(course: Course) -> list[tuple[QuestionCategory, list[Question]]]:
 
 def category_sizes(course: Course) -> list[tuple[str, int]]:
     """Each category of the course's bank by path, with how many questions can be drawn from it (2 queries)."""
-    from lms.quizzes.operations import category_path
-
     categories = list(db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)))
     counts = dict(db.session.execute(
         select(Question.category_id, func.count(Question.id))

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lms.cadres.models import Cadre
+from lms.certificates.models import VALID, Certificate
 # results may be entered once a class has ended, and which pass: the certificates area's rules
-from lms.certificates.operations import class_has_ended, passed
+from lms.certificates.operations import class_has_ended, passed, sync_class_certificates
 from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
@@ -35,7 +36,6 @@ MAX_EVIDENCE_BYTES = storage.MAX_ASSET_BYTES
 #: Evidence may be a PDF or a picture (a photographed document).
 EVIDENCE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/webp"}
 MAX_HOURS = 5000
-PASSED = "Đạt"
 #: The result of an attendee whose result has not been entered yet (shown as "Chưa có kết quả").
 NO_RESULT = ""
 
@@ -251,21 +251,11 @@ def sync_class_entries(training_class: TrainingClass, actor=None, newly_passing=
         entry.result = attendance.result or NO_RESULT
         entry.note = training_class.topic
     db.session.flush()
-    outcome = sync_class_certificates(training_class, actor, newly_passing)
+    # Issuing and re-issuing run in a savepoint there: a refusal (settings incomplete, no chair to sign,
+    # storage failing) rolls back those only and is reported, while the attendance, the results and any
+    # revocation stand.
+    result = sync_class_certificates(training_class, newly_passing=frozenset(newly_passing), actor=actor)
     _link_certificates(training_class, kept)
-    return outcome
-
-
-def sync_class_certificates(training_class: TrainingClass, actor=None, newly_passing=frozenset()) -> ClassOutcome:
-    """Ask the certificates area to issue, re-issue and revoke the class's certificates.
-
-    Issuing and re-issuing run in a savepoint there, so a refusal (settings incomplete, no chair to
-    sign, storage failing) rolls back those only and is reported in the outcome, while the
-    attendance, the results and any revocation stand.
-    """
-    from lms.certificates.operations import sync_class_certificates as sync
-
-    result = sync(training_class, newly_passing=frozenset(newly_passing), actor=actor)
     return ClassOutcome(certificates_issued=len(result.issued), certificates_skipped=result.skipped,
                         certificates_reissued=len(result.reissued), certificates_revoked=len(result.revoked),
                         certificate_error=result.error)
@@ -273,8 +263,6 @@ def sync_class_certificates(training_class: TrainingClass, actor=None, newly_pas
 
 def _link_certificates(training_class: TrainingClass, entries: dict[int, RecordEntry]) -> None:
     """Each class entry points at its cadre's valid certificate of the class, or at none."""
-    from lms.certificates.models import VALID, Certificate
-
     rows = db.session.execute(
         select(Certificate.cadre_id, Certificate.id).where(
             Certificate.class_id == training_class.id, Certificate.status == VALID).order_by(Certificate.id)).all()

@@ -211,8 +211,8 @@ def _web_cases(province, make):
             "dissolve-effective_on", "2000-01-01",
             "Ngày có hiệu lực không được trước ngày Công đoàn Công ty May Đức Giang bắt đầu hoạt động (01/01/2020)."),
         "dissolve after today": (
-            f"/units/{biz.id}/dissolve", {"dissolve-effective_on": "2026-11-26", "dissolve-note": "Quyết định 12/QĐ"},
-            "dissolve-effective_on", "2026-11-26", "Ngày có hiệu lực không được sau hôm nay."),
+            f"/units/{biz.id}/dissolve", {"dissolve-effective_on": str(TOMORROW), "dissolve-note": "Quyết định 12/QĐ"},
+            "dissolve-effective_on", str(TOMORROW), "Ngày có hiệu lực không được sau hôm nay."),
         "dissolve before a membership": (
             f"/units/{pub.id}/dissolve", {"dissolve-effective_on": "2024-09-01"}, "dissolve-effective_on", "2024-09-01",
             "Ngày có hiệu lực không được trước ngày Lê Văn Bình bắt đầu sinh hoạt tại đơn vị (02/09/2024)."),
@@ -247,8 +247,8 @@ def _web_cases(province, make):
             "Ngày bắt đầu hoạt động không được trước ngày Công đoàn Khu công nghiệp bắt đầu hoạt động (01/01/2020)."),
         "create after today": (
             f"/units/{upper_a.id}/children/new",
-            {"code": "CS-NEW", "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": "2026-11-26"},
-            "active_from", "2026-11-26", "Ngày bắt đầu hoạt động không được sau hôm nay."),
+            {"code": "CS-NEW", "name": "Công đoàn Công ty Mới", "level": 3, "track": 1, "active_from": str(TOMORROW)},
+            "active_from", str(TOMORROW), "Ngày bắt đầu hoạt động không được sau hôm nay."),
     }
 
 

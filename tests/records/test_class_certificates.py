@@ -45,6 +45,14 @@ def _past(province, title="Bồi dưỡng nghiệp vụ công tác kiểm tra"):
     return _class(province, end - dt.timedelta(days=1), end, title)
 
 
+def _passed(province):
+    """An ended class whose attendee (cadre_a) passed, and so holds its certificate: (class, cadre)."""
+    training_class = _past(province)
+    cadre = province["cadre_a"]
+    operations.add_attendees(training_class, [cadre.id], result="Đạt")
+    return training_class, cadre
+
+
 def _certificates(training_class) -> list[Certificate]:
     db.session.expire_all()
     return list(db.session.scalars(
@@ -135,9 +143,7 @@ def test_the_register_page_refuses_a_batch_for_a_future_class(client, auth, sign
 
 def test_a_class_with_results_cannot_be_moved_into_the_future(client, auth, signer):
     province = signer
-    training_class = _past(province)
-    cadre = province["cadre_a"]
-    operations.add_attendees(training_class, [cadre.id], result="Đạt")
+    training_class, cadre = _passed(province)
     [certificate] = _certificates(training_class)
     _login(auth, province, "trainer")
     later = local_today() + dt.timedelta(days=30)
@@ -215,9 +221,7 @@ def test_a_result_corrected_back_to_passing_is_issued_again(signer):
 
 def test_a_certificate_revoked_by_hand_is_not_issued_again_silently(signer):
     province = signer
-    training_class = _past(province)
-    cadre = province["cadre_a"]
-    operations.add_attendees(training_class, [cadre.id], result="Đạt")
+    training_class, cadre = _passed(province)
     [certificate] = _certificates(training_class)
     certificates.revoke(certificate, "Cấp nhầm người học")
     outcome = operations.set_results(training_class, {cadre.id: "Đạt"})
@@ -239,9 +243,7 @@ def test_clearing_a_result_revokes_the_certificate(signer):
 
 def test_removing_an_attendee_revokes_their_certificate(client, auth, signer):
     province = signer
-    training_class = _past(province)
-    cadre = province["cadre_a"]
-    operations.add_attendees(training_class, [cadre.id], result="Đạt")
+    training_class, cadre = _passed(province)
     _login(auth, province, "trainer")
     response = client.post(f"/classes/{training_class.id}/attendees/{cadre.id}/remove", follow_redirects=True)
     assert "Đã thu hồi 1 giấy chứng nhận" in html_text(response)
@@ -253,9 +255,7 @@ def test_removing_an_attendee_revokes_their_certificate(client, auth, signer):
 
 def test_revocation_reasons_are_stored_in_vietnamese_whatever_the_page_language(client, auth, signer):
     province = signer
-    training_class = _past(province)
-    cadre = province["cadre_a"]
-    operations.add_attendees(training_class, [cadre.id], result="Đạt")
+    training_class, cadre = _passed(province)
     _login(auth, province, "trainer")
     assert client.post("/language", data={"lang": "en"}).status_code == 302
     assert "Save results" in client.get(f"/classes/{training_class.id}").get_data(as_text=True)
@@ -266,9 +266,7 @@ def test_revocation_reasons_are_stored_in_vietnamese_whatever_the_page_language(
 
 def test_a_failed_reissue_keeps_the_result_and_reports_why(signer, monkeypatch):
     province = signer
-    training_class = _past(province)
-    cadre = province["cadre_a"]
-    operations.add_attendees(training_class, [cadre.id], result="Đạt")
+    training_class, cadre = _passed(province)
     def refuse(*args, **kwargs):
         raise certificates.CertificateError("Ổ đĩa đầy")
 
@@ -297,9 +295,7 @@ def test_which_results_pass():
 
 def test_a_certificate_is_never_reissued_by_hand_with_a_failing_result(signer):
     province = signer
-    training_class = _past(province)
-    cadre = province["cadre_a"]
-    operations.add_attendees(training_class, [cadre.id], result="Đạt")
+    training_class, cadre = _passed(province)
     [certificate] = _certificates(training_class)
     with pytest.raises(certificates.CertificateError):
         certificates.reissue(certificate, full_name=cadre.full_name, birth_date=None, unit_name="", result="Không đạt")
