@@ -1,4 +1,4 @@
-"""``lms certificates export [--unit CODE] [--course CODE] [--class ID] [--year Y] OUTPUT.zip``.
+"""``lms certificates export [--unit CODE] [--course CODE] [--class ID] [--year Y] [--search TEXT] OUTPUT.zip``.
 
 The same stored ZIP the register's download makes, written to a file with a progress bar. The
 command line is trusted (it runs on the server), so the whole register is in scope.
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _
+from lms.core.text import nfc
 
 
 @click.group("certificates")
@@ -32,16 +33,17 @@ def certificates_group() -> None:
 @click.option("--course", "course_code", help="Mã khóa học.")
 @click.option("--class", "class_id", type=int, help="Mã số (id) lớp tập huấn.")
 @click.option("--year", type=int, help="Năm cấp.")
+@click.option("--search", default="", help="Họ tên, mã cán bộ hoặc số hiệu (như ô tìm kiếm của sổ cấp), ví dụ 30/2026.")
 @with_appcontext
 def export_command(output: Path, unit_code: str | None, course_code: str | None, class_id: int | None,
-                   year: int | None) -> None:
+                   year: int | None, search: str) -> None:
     """Ghi các giấy chứng nhận đang có hiệu lực vào một tệp ZIP."""
     from lms.certificates import queries
     from lms.courses.models import Course
     from lms.orgs.models import Unit
 
     with force_locale(current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
-        filters = queries.Filters(year=year, class_id=class_id)
+        filters = queries.Filters(year=year, class_id=class_id, q=nfc(search))
         if unit_code:
             filters.unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip().upper()))
             if filters.unit is None:

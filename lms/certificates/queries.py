@@ -8,15 +8,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from lms.cadres.models import Cadre
+from lms.cadres.models import Cadre, cadre_code
 from lms.cadres.queries import Page
 from lms.certificates.models import VALID, Certificate
 from lms.core.db import db
 from lms.core.policy import is_federation_admin
-from lms.core.text import fold
+from lms.core.text import fold, search_terms
 from lms.courses.models import Blob, Course, Enrolment
 from lms.orgs.models import Unit
 from lms.records.models import TrainingClass
@@ -36,22 +36,55 @@ def _scoped(query, user, unit: Unit | None = None):
 
 @dataclass
 class Filters:
-    """The register's and the export's filters (None = all)."""
+    """The register's and the export's filters (None or "" = all); ``q`` is the search box's text."""
 
     year: int | None = None
     course_id: int | None = None
     class_id: int | None = None
     unit: Unit | None = None
     status: str | None = None
+    q: str = ""
 
     def args(self) -> dict:
         values = {"year": self.year, "course": self.course_id, "class": self.class_id,
-                  "unit": self.unit.id if self.unit else None, "status": self.status}
+                  "unit": self.unit.id if self.unit else None, "status": self.status, "q": self.q}
         return {k: v for k, v in values.items() if v}
+
+
+_NUMBER_YEAR = re.compile(r"([0-9]{1,9})\s*/\s*([0-9]{4})")
+
+
+def search_clause(q: str):
+    """The register's search box as one WHERE clause, or None for no text. A certificate is found by
+
+    - its cadre's name, every word in any order and accents ignored, or, for one word, its cadre's code
+      ("nguyen anh", "cb00440"): as the cadre list finds cadres (``lms.cadres.queries.list_cadres``);
+    - its serial, whole, as printed ("30/GCN-LĐLĐ-2026", or typed in small letters): a part would
+      find every "130/…" and "230/…" too;
+    - "number/year" ("30/2026"): the entry number in its issuing unit's register that year, which
+      needs no Vietnamese letters when the serial pattern has some (and finds the 30th of each
+      issuing unit in the scope).
+    """
+    if not fold(q):
+        return None
+    words = q.split()
+    by_name = and_(*search_terms(Cadre.search_key, q))
+    if len(words) == 1:
+        by_name = or_(by_name, Cadre.code.contains(cadre_code(words[0]), autoescape=True))
+    # Serials are printed in capitals ("LĐLĐ"); SQLite's upper() changes only ASCII letters, so the
+    # typed text is put in capitals here, and an exact match covers a serial with small letters.
+    found = [by_name, Certificate.serial == q, func.upper(Certificate.serial) == q.upper()]
+    number_year = _NUMBER_YEAR.fullmatch(q)
+    if number_year:
+        found.append(and_(Certificate.number == int(number_year[1]), Certificate.year == int(number_year[2])))
+    return or_(*found)
 
 
 def _filtered(query, user, filters: Filters):
     query = _scoped(query, user, filters.unit)
+    clause = search_clause(filters.q)
+    if clause is not None:
+        query = query.where(clause)
     if filters.year:
         query = query.where(Certificate.year == filters.year)
     if filters.course_id:

@@ -3,6 +3,7 @@ bulk ZIP downloads, the settings page, and the public verification pages."""
 from __future__ import annotations
 
 import io
+import re
 import threading
 import time
 
@@ -23,6 +24,7 @@ from lms.core.forms import choices
 from lms.core.i18n import _
 from lms.core.policy import can, require
 from lms.core.settings import get_settings
+from lms.core.text import fold, nfc
 from lms.courses import storage
 from lms.courses.models import Course
 from lms.orgs.models import Unit
@@ -76,6 +78,9 @@ def show(certificate_id: int):
 
 # -- the register --------------------------------------------------------------------------------
 
+SEARCH_MAX = 100  # characters of the search box kept: a name, a code or a serial is far shorter
+
+
 def _filters() -> queries.Filters:
     args = request.args
     unit = None
@@ -85,7 +90,8 @@ def _filters() -> queries.Filters:
             abort(404)
     status = args.get("status") if args.get("status") in (VALID, REVOKED, REPLACED) else None
     return queries.Filters(year=args.get("year", type=int), course_id=args.get("course", type=int),
-                           class_id=args.get("class", type=int), unit=unit, status=status)
+                           class_id=args.get("class", type=int), unit=unit, status=status,
+                           q=nfc(args.get("q", ""))[:SEARCH_MAX])
 
 
 @bp.route("/certificates/register")
@@ -230,6 +236,9 @@ def _zip_name(filters: queries.Filters) -> str:
         parts.append(f"lop-{filters.class_id}")
     if filters.year:
         parts.append(str(filters.year))
+    searched = re.sub(r"[^a-z0-9]+", "-", fold(filters.q)).strip("-")[:40]
+    if searched:
+        parts.append(searched)
     return "-".join(parts) + ".zip"
 
 
