@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, DateTimeLocalField, FloatField, HiddenField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import TextInput
 
 from lms.core.forms import BaseForm, choices
 from lms.core.i18n import _l
@@ -32,7 +33,10 @@ class ImportConfirmForm(BaseForm):
 
 
 class CommaFloatField(FloatField):
-    """A number typed the Vietnamese way ("0,5") or with a decimal point ("0.5")."""
+    """A number typed the Vietnamese way ("0,5") or with a decimal point ("0.5"). A text input with the
+    decimal keypad: Chromium in Vietnamese took "0,5" typed in a number input for 05, and "10,5" for 105."""
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         super().process_formdata([v.strip().replace(",", ".") for v in valuelist])

@@ -188,6 +188,13 @@ class Item:
     def template(self) -> str | None:
         return getattr(self.cls, "template", None)
 
+    @property
+    def warning(self) -> str | None:
+        """The type's warning about the saved response (a numeric answer that is not a number)."""
+        if self.cls is None or self.number is None or self.response is None:
+            return None
+        return self.cls.response_warning(self.question.payload, self.response)
+
 
 @dataclass
 class AttemptPages:
@@ -212,6 +219,11 @@ class AttemptPages:
     def answerable(self) -> list[Item]:
         return [i for i in self.items if i.number is not None]
 
+    @property
+    def with_warnings(self) -> list[Item]:
+        """Answered questions whose response cannot earn marks as written (listed before submitting)."""
+        return [i for i in self.items if i.warning]
+
 
 def _answers(attempt: Attempt) -> list[AttemptAnswer]:
     return list(db.session.scalars(_answers_statement(), {"attempt_id": attempt.id}))
@@ -234,6 +246,14 @@ def _items(attempt: Attempt) -> list[Item]:
         items.append(Item(answer, answer.question, number if counted else None, cls, prefix_for(answer.position),
                           response=answer.response_data))
     return items
+
+
+def response_warning(answer: AttemptAnswer) -> str | None:
+    """The warning about one saved answer (the autosave's reply), as :attr:`Item.warning`."""
+    cls = question_type(answer.question.type)
+    if cls is None or answer.response is None:
+        return None
+    return cls.response_warning(answer.question.payload, answer.response_data)
 
 
 def attempt_pages(attempt: Attempt, page: int = 1) -> AttemptPages:

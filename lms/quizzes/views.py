@@ -176,8 +176,9 @@ def save_page(attempt_id: int):
 @login_row_only
 @login_required
 def save_answer(attempt_id: int, position: int):
-    """Autosave of one question (quiz.js): answers only ``{"saved": true, "saved_at": …, "answered": …}``
-    (``answered``: the question now counts as answered, for the page's header). Thousands of
+    """Autosave of one question (quiz.js): answers only ``{"saved": true, "saved_at": …, "answered": …,
+    "warning": …}`` (``answered``: the question now counts as answered, for the page's header;
+    ``warning``: the type's message about a response that cannot earn marks as written, or null). Thousands of
     cadres call it at once, so it reads the login's own row and the locked attempt with the answer
     and its question in one statement."""
     answer = queries.answer_to_save(attempt_id, position)
@@ -193,7 +194,7 @@ def save_answer(attempt_id: int, position: int):
     except ValidationError as exc:
         return jsonify(saved=False, error=" ".join(exc.errors.values())), 404
     return jsonify(saved=True, saved_at=answer.saved_at.isoformat() if answer.saved_at else None,
-                   answered=answer.answered)
+                   answered=answer.answered, warning=queries.response_warning(answer))
 
 
 @bp.route("/attempts/<int:attempt_id>/finish")

@@ -164,3 +164,25 @@ def test_an_option_tapped_just_before_a_reload_is_kept(server, new_page):
     other.goto(f"{server.url}/quizzes/attempts/{attempt_id}")
     assert other.locator(chosen).is_checked(), "the option tapped before the reload is not on the server"
     assert not page.errors and not other.errors, (page.errors, other.errors)
+
+
+def test_a_numeric_answer_that_is_not_a_number_is_flagged_as_it_is_saved(server, new_page):
+    """Typed words in a numeric question: the page says at once, beside the question, that they cannot
+    earn marks, and the warning goes away when a number replaces them."""
+    page = _watched(new_page)
+    attempt_id = _start_quiz(page, server, "cadre", MODULES[2])
+    for number in (1, 2, 3):
+        page.goto(f"{server.url}/quizzes/attempts/{attempt_id}?page={number}")
+        if page.locator("input[inputmode=decimal]").count():
+            break
+    box = page.locator("section.question:has(input[inputmode=decimal])").first
+    field = box.locator("input[inputmode=decimal]")
+    warning = box.locator(".alert.warning")
+    assert warning.count() == 0
+    field.fill("khoảng hai triệu")
+    warning.wait_for(state="visible", timeout=5000)
+    assert "“khoảng hai triệu” không phải là một số" in warning.text_content()
+    shot(page, "quiz-numeric-warning")
+    field.fill("2340000")
+    warning.wait_for(state="hidden", timeout=5000)
+    assert not page.errors, page.errors

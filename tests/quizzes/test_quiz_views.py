@@ -81,7 +81,8 @@ def test_autosave_answers_only_saved_and_the_key_never_shows_before_submission(c
         response = client.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(quiz_setup, attempt_id, position))
         assert response.status_code == 200
         body = response.get_json()
-        assert set(body) == {"saved", "saved_at", "answered"} and body["saved"] is True and body["answered"] is True
+        assert set(body) == {"saved", "saved_at", "answered", "warning"} and body["saved"] is True
+        assert body["answered"] is True and body["warning"] is None
         pages.append(response.get_data(as_text=True))
     for url in (f"/quizzes/attempts/{attempt_id}", f"/quizzes/attempts/{attempt_id}?page=2",
                 f"/quizzes/attempts/{attempt_id}/finish", _module_url(quiz_setup)):
@@ -250,6 +251,9 @@ def test_essay_grading_flow(app, client, auth, province):
     _trainer(client, auth)
     queue = html_text(client.get(f"/quizzes/courses/{built.course.id}/grading"))
     assert "Thu thập ý kiến người lao động" in queue and "Nguyễn Thị Ánh" in queue
+    # a text field with the decimal keypad: a number input in Chromium set to Vietnamese took "0,5" for 05
+    mark_input = re.search(r'<input[^>]*name="a\d+-mark"[^>]*>', queue).group(0)
+    assert 'type="text"' in mark_input and 'inputmode="decimal"' in mark_input
     answer = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == 2))
     response = client.post(f"/quizzes/answers/{answer.id}/grade", data={f"a{answer.id}-mark": "nửa điểm"},
                            follow_redirects=True)
@@ -497,6 +501,39 @@ def test_a_numeric_answer_is_shown_as_it_is_typed(app):
         assert template.render() == "1929 ± 0,25"
     review = (ROOT / "lms" / "quizzes" / "templates" / "quizzes" / "_review.html").read_text(encoding="utf-8")
     assert "x.value|typed_number" in review and "x.value|mark" not in review
+
+
+NUMERIC_GIFT = """\
+::N1:: Công đoàn Việt Nam được thành lập năm nào? {#1929}
+
+::N2:: Mức đoàn phí là bao nhiêu phần trăm tiền lương? {#0.5:0.01}
+"""
+
+
+def test_a_numeric_answer_that_is_not_a_number_is_flagged_before_submission(client, auth, province):
+    """"một nghìn chín trăm" in a numeric question used to be saved without a word and scored 0 at
+    submission: the autosave's reply, the attempt page and the confirmation now say it cannot earn
+    marks as written, without telling the answer; a number clears the warning."""
+    built = build_course(province["users"]["trainer"], code="BKT-SO", gift=NUMERIC_GIFT, questions_per_page=1)
+    course_ops.enrol(province["cadre_a"], built.course)
+    auth.login("cadre")
+    attempt_id = _start(client, built)
+    url = f"/quizzes/attempts/{attempt_id}/answers/1"
+    body = client.post(url, data={"q1-number": "một nghìn chín trăm"}).get_json()
+    assert body["saved"] is True and body["answered"] is True
+    assert "“một nghìn chín trăm” không phải là một số" in body["warning"] and "1929" not in body["warning"]
+    page = client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    assert re.search(r'<p class="alert warning" data-warning role="alert">[^<]*không phải là một số', page)
+    finish = re.sub(r"<[^>]+>", "", html_text(client.get(f"/quizzes/attempts/{attempt_id}/finish")))
+    assert re.search(r"không đúng dạng \(sẽ không được điểm\):\s*Câu 1\s*Sau khi nộp", finish)
+    for typed in ("1929", "1.929", "−3", ",5"):
+        assert client.post(url, data={"q1-number": typed}).get_json()["warning"] is None, typed
+    page = client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    assert "data-warning" not in page
+    assert "không đúng dạng" not in html_text(client.get(f"/quizzes/attempts/{attempt_id}/finish"))
+    # an emptied answer is unanswered, not a warning
+    body = client.post(url, data={"q1-number": ""}).get_json()
+    assert body["answered"] is False and body["warning"] is None
 
 
 def test_a_question_file_is_read_in_its_encoding_or_refused(client, auth, quiz_setup):

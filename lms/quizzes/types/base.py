@@ -67,6 +67,13 @@ class QuestionType(ABC):
         return None
 
     @classmethod
+    def response_warning(cls, data: dict, response: Any) -> str | None:
+        """What the learner should know, before submitting, about a saved response that cannot earn
+        marks as written (a numeric answer that is not a number); None when there is nothing to say.
+        Shown before submission, so it must tell nothing of the answer key."""
+        return None
+
+    @classmethod
     def grade(cls, data: dict, response: Any) -> float | None:
         """A fraction between 0 and 1 (never below 0), or None when a trainer must grade it."""
         return None

@@ -142,6 +142,14 @@ class Numeric(QuestionType):
         return {"text": text, "value": parse_number(text)}
 
     @classmethod
+    def response_warning(cls, data: dict, response: Any) -> str | None:
+        """Typed text that is not a number would score 0 whatever the key: say so while it can be fixed."""
+        if isinstance(response, dict) and response.get("text") and response.get("value") is None:
+            return _("“%(text)s” không phải là một số nên sẽ không được điểm. Hãy viết một số, ví dụ 3,5 hoặc -2.",
+                     text=response["text"])
+        return None
+
+    @classmethod
     def grade(cls, data: dict, response: Any) -> float | None:
         best = cls.best_range(data, response)
         return clamp(best["fraction"]) if best else 0.0

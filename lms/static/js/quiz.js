@@ -73,6 +73,7 @@
     var url = box.getAttribute("data-save-url");
     var prefix = box.getAttribute("data-prefix");
     var status = box.querySelector("[data-status]");
+    var warning = box.querySelector("[data-warning]");
     var csrf = form.getAttribute("data-csrf");
     var busy = false, again = false, wait = 1000, retry = null, typing = null, unsaved = false;
     var answered = box.hasAttribute("data-answered");  // as the server last said
@@ -81,6 +82,16 @@
       if (!status) { return; }
       status.textContent = text || form.getAttribute("data-msg-" + name) || "";
       status.className = "hint save-status " + name;
+    }
+
+    function warn(text) {  // the server's word on the saved answer (a numeric answer that is not a number)
+      if (!warning && text && status) {
+        warning = document.createElement("p");
+        warning.className = "alert warning";
+        warning.setAttribute("role", "alert");
+        box.insertBefore(warning, status);
+      }
+      if (warning) { warning.textContent = text || ""; warning.hidden = !text; }
     }
 
     function forget() { stash(function (k) { delete k[url]; }); }
@@ -121,6 +132,7 @@
         if (!response.ok) { throw new Error(String(response.status)); }
         return response.json().then(function (data) {
           if (!keepalive) { forget(); }
+          if (!keepalive) { warn(data.warning); }
           if (typeof data.answered === "boolean" && data.answered !== answered) {
             answered = data.answered;
             countAnswered(answered ? 1 : -1);
