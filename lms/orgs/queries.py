@@ -1,6 +1,7 @@
 """Reads of the organisation tree, each in a fixed number of queries."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
@@ -60,6 +61,40 @@ def search_units(user, text: str, limit: int = 50) -> list[Unit]:
     return list(db.session.scalars(query))
 
 
+@dataclass
+class DatedNames:
+    """Units' names as they were on a given day, read back from their renames (two queries in all)."""
+
+    current: dict[int, str]
+    renames: dict[int, list[tuple[dt.date, str]]]  # per unit, newest first: (effective_on, name before)
+
+    def on(self, unit_id: int | None, day: dt.date, missing: str = "–") -> str:
+        """The name of unit ``unit_id`` on ``day``: a rename counts from its effective date on."""
+        if unit_id is None or unit_id not in self.current:
+            return missing
+        name = self.current[unit_id]
+        for effective_on, before in self.renames.get(unit_id, ()):
+            if effective_on <= day:
+                break
+            name = before
+        return name
+
+
+def dated_names(unit_ids: set[int]) -> DatedNames:
+    """What :class:`DatedNames` needs for ``unit_ids``: today's names and every rename, in two queries."""
+    if not unit_ids:
+        return DatedNames({}, {})
+    current = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(unit_ids))).all())
+    renames: dict[int, list[tuple[dt.date, str]]] = {}
+    rows = db.session.execute(
+        select(UnitEvent.unit_id, UnitEvent.effective_on, UnitEvent.old_name)
+        .where(UnitEvent.kind == "rename", UnitEvent.unit_id.in_(unit_ids))
+        .order_by(UnitEvent.effective_on.desc(), UnitEvent.id.desc()))
+    for unit_id, effective_on, before in rows:
+        renames.setdefault(unit_id, []).append((effective_on, before or ""))
+    return DatedNames(current, renames)
+
+
 def unit_detail(unit: Unit) -> dict:
     """What the unit page shows: ancestors, children, counts, history."""
     ancestor_ids = unit.ancestor_ids()[:-1]
@@ -75,7 +110,7 @@ def unit_detail(unit: Unit) -> dict:
     ).all()
     related = {e.old_parent_id for e in events} | {e.new_parent_id for e in events} | {e.target_id for e in events} | {e.unit_id for e in events}
     related.discard(None)
-    names = dict(db.session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(related))).all()) if related else {}
+    names = dated_names(related)
     return {
         "ancestors": [ancestors[i] for i in ancestor_ids if i in ancestors],
         "children": children,

@@ -94,6 +94,29 @@ def test_rename_is_dated_history(province):
     assert db.session.get(Unit, biz.id).search_key.startswith("cong doan tong cong ty may duc giang")
 
 
+def test_the_history_names_units_as_they_were_on_the_day(client, auth, province, make):
+    """A move of 2025 under a parent renamed in 2026 read "Chuyển từ <the 2026 name>": every unit an
+    event names is named as it was on the event's date, and today's name only for what came after."""
+    biz, upper_a, upper_b = province["biz"], province["upper_a"], province["upper_b"]
+    old_a, old_b = upper_a.name, upper_b.name
+    twin = make.unit("Công đoàn Công ty May 2", parent=upper_a, code="CS-MAY2")
+    operations.move_unit(biz, upper_b, dt.date(2025, 3, 1))
+    operations.rename_unit(upper_a, "Công đoàn các Khu công nghiệp tỉnh", dt.date(2025, 7, 1))
+    operations.rename_unit(upper_b, "Công đoàn Viên chức và Lực lượng vũ trang", dt.date(2025, 7, 1))
+    operations.merge_unit(twin, biz, dt.date(2025, 8, 1))
+    operations.rename_unit(biz, "Công đoàn Tổng công ty May Đức Giang", dt.date(2026, 1, 1))
+    operations.move_unit(biz, upper_a, dt.date(2026, 2, 1))
+    auth.login("admin")
+    history = html_text(client.get(f"/units/{biz.id}")).split("Lịch sử")[-1]
+    assert f"Chuyển từ {old_a} sang {old_b}" in history
+    assert "Tiếp nhận Công đoàn Công ty May 2 sáp nhập" in history
+    assert ("Chuyển từ Công đoàn Viên chức và Lực lượng vũ trang sang Công đoàn các Khu công nghiệp tỉnh"
+            in history)
+    merged = html_text(client.get(f"/units/{twin.id}")).split("Lịch sử")[-1]
+    assert "Sáp nhập vào Công đoàn Công ty May Đức Giang" in merged  # its name on 01/08/2025
+    assert f"trực thuộc {old_a}" in merged
+
+
 def test_web_move_by_federation_admin(client, auth, province):
     auth.login("admin")
     biz, upper_b = province["biz"], province["upper_b"]
