@@ -365,7 +365,10 @@ def _public(response_body, status: int = 200) -> Response:
     response = Response(response_body, status=status)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # Never the page's address (with its verification code) to another site; to this one, yes: over
+    # HTTPS Flask-WTF refuses a POST without a same-site Referer, so under "no-referrer" the language
+    # switch of these pages would fail (400) for every visitor.
+    response.headers["Referrer-Policy"] = "same-origin"
     return response
 
 

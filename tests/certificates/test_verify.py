@@ -3,6 +3,8 @@ YEAR only, look-up by exact serial, noindex, and a per-IP limit answered with a 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from urllib.parse import unquote
 
 import pytest
 
@@ -103,3 +105,64 @@ def test_the_limiter_window():
     assert [limiter.hit("a", 2, 60, now=120.0) for _ in range(3)] == [0, 0, 60]
     assert limiter.hit("a", 2, 60, now=179.5) == 1
     assert limiter.hit("a", 2, 60, now=180.0) == 0  # a new window
+
+
+# -- the language switch of the public pages -----------------------------------------------------
+
+def _switch(client, page, lang, **kwargs):
+    """Post the page's language form as a browser would: its CSRF token, its ``next``, and the Referer
+    the page's Referrer-Policy lets the browser send to this site."""
+    html = page.get_data(as_text=True)
+    form = re.search(r'<form method="post" action="/language" class="inline">(.*?)</form>', html, re.S)
+    assert form, "no language switch on the page"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form[1]))
+    assert f'name="lang" value="{lang}"' in form[1]
+    fields = {name: value.replace("&amp;", "&") for name, value in fields.items()}
+    return client.post("/language", data={**fields, "lang": lang}, **kwargs)
+
+
+def test_a_visitor_switches_the_verification_page_to_english_and_back(configured, client, csrf_on):
+    certificate = issue(configured["cadre_a"])
+    url = f"/verify/{certificate.verify_code}"
+    page = client.get(url)
+    assert '<html lang="vi">' in page.get_data(as_text=True) and "English" in html_text(page)
+    response = _switch(client, page, "en", headers={"Referer": f"http://lms.test{url}"})
+    assert response.status_code == 302 and response.headers["Location"] == url  # back to the same certificate
+    page = client.get(url)  # remembered in the visitor's session
+    text = html_text(page)
+    assert '<html lang="en">' in page.get_data(as_text=True)
+    assert "Certificate verification" in text and "Valid" in text and "Hợp lệ" not in text
+    assert "Nguyễn Thị Ánh" in text and certificate.serial in text
+    response = _switch(client, page, "vi")
+    assert response.headers["Location"] == url
+    assert '<html lang="vi">' in client.get(url).get_data(as_text=True)
+
+
+def test_the_switch_returns_to_the_same_look_up_and_is_on_every_public_page(configured, client, csrf_on):
+    certificate = issue(configured["cadre_a"])
+    page = client.get("/verify", query_string={"serial": certificate.serial})
+    response = _switch(client, page, "en")
+    assert response.status_code == 302
+    assert unquote(response.headers["Location"]) == f"/verify?serial={certificate.serial}"
+    text = html_text(client.get(response.headers["Location"]))
+    assert "Valid" in text and certificate.serial in text
+    assert "Tiếng Việt" in html_text(client.get("/verify/khong-co-ma-nay"))  # the "not found" page too
+
+
+def test_the_switch_works_over_https_and_the_pages_stay_light(configured, client, csrf_on):
+    """Over HTTPS Flask-WTF wants a Referer from this site on every POST: the public pages must let the
+    browser send one to this site (and to no other). The pages keep the site's Content-Security-Policy
+    and no script: the switch is a plain form."""
+    from lms.core.security import CSP
+
+    certificate = issue(configured["cadre_a"])
+    url = f"/verify/{certificate.verify_code}"
+    page = client.get(url, base_url="https://lms.test")
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["Content-Security-Policy"] == CSP and page.headers["Cache-Control"] == "no-store"
+    assert "<script" not in page.get_data(as_text=True) and "style=" not in page.get_data(as_text=True)
+    refused = _switch(client, page, "en", base_url="https://lms.test")  # what "no-referrer" would do
+    assert refused.status_code == 400
+    response = _switch(client, page, "en", base_url="https://lms.test", headers={"Referer": f"https://lms.test{url}"})
+    assert response.status_code == 302 and response.headers["Location"] == url
+    assert '<html lang="en">' in client.get(url, base_url="https://lms.test").get_data(as_text=True)
