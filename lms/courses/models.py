@@ -63,7 +63,7 @@ class CourseVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     title: Mapped[str] = mapped_column(String(300))
-    search_key: Mapped[str] = mapped_column(String(600), default="")
+    search_key: Mapped[str] = mapped_column(Text, default="")  # title; once published with code and lessons
     description: Mapped[str] = mapped_column(Text, default="")
     track_codes: Mapped[str] = mapped_column(String(200), default="")  # "business public": whom the course serves
     reviewed_on: Mapped[dt.date | None] = mapped_column(Date)

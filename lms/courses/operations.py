@@ -281,6 +281,12 @@ def delete_module(module: Module) -> None:
     db.session.flush()
 
 
+def catalogue_search_key(title: str, code: str, module_titles: list[str]) -> str:
+    """What the catalogue's search reads of a published version: its title, the course's code and its
+    lessons' titles, folded (a cadre looking for "đình công" finds the course whose lesson is on it)."""
+    return fold(" ".join([title, code, *module_titles]))
+
+
 def publish(version: CourseVersion) -> CourseVersion:
     """Freeze the draft. The previous published version stays for learners who started on it."""
     _require_draft(version)
@@ -292,6 +298,7 @@ def publish(version: CourseVersion) -> CourseVersion:
     previous = latest(version.course, PUBLISHED)
     if previous is not None:
         previous.status = ARCHIVED
+    version.search_key = catalogue_search_key(version.title, version.course.code, [m.title for m in version.modules])
     version.status = PUBLISHED
     version.published_at = utcnow()
     db.session.flush()

@@ -102,6 +102,16 @@ def test_publishing_freezes_a_version(province, course):
     assert early.version.number == 2 and ops.done_keys(early) == {"01-chung"}
 
 
+def test_the_catalogue_search_reads_the_lessons_titles_and_the_code(client, auth, province, course):
+    """A cadre who remembers a lesson ("hội nghị cán bộ công chức"), not the course, finds the course;
+    so does one who types its code. Words must all be found, accents and order aside."""
+    auth.login("cadre")
+    for q in ("hoi nghi can bo cong chuc", "TONG KET", "thuong-luong", "công đoàn là gì"):
+        assert "Thương lượng và đối thoại" in html_text(client.get("/learn/", query_string={"q": q})), q
+    body = html_text(client.get("/learn/", query_string={"q": "hoi nghi dinh cong"}))
+    assert "Thương lượng và đối thoại" not in body
+
+
 def test_browser_flow_enrol_read_next_resume(client, auth, province, course):
     auth.login("cadre")
     body = html_text(client.get("/learn/?q=thuong luong"))
