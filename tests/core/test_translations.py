@@ -208,6 +208,15 @@ def test_lists_are_named_in_the_plural_in_english(client, auth, province):
     assert "Course" not in home and "Certificate" not in home
     catalogue = client.get("/learn/").get_data(as_text=True)
     assert "<title>Courses ·" in catalogue and "<h1>Courses</h1>" in catalogue
+    # the admin's lists too ("Đơn vị", "Lớp tập huấn": "Unit" and "Training class" named them)
+    auth.logout()
+    auth.login("admin")
+    client.post("/language", data={"lang": "en"})
+    menu = _visible_texts(client.get("/").get_data(as_text=True))
+    assert "Units" in menu and "Training classes" in menu
+    units = client.get("/units/").get_data(as_text=True)
+    assert "<title>Units ·" in units and "<h1>Units</h1>" in units
+    assert "<title>Training classes ·" in client.get("/classes/").get_data(as_text=True)
 
 
 def test_language_chosen_before_login_survives_login(client, auth, province):
