@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.cadres.models import Cadre, CadreFacts, CadreTitle, Membership
+from lms.cadres.models import Cadre, CadreFacts, CadreTitle, Membership, cadre_code
 from lms.core.db import db
 from lms.core.text import search_terms
 from lms.orgs.models import Unit
@@ -48,16 +48,26 @@ class Page:
         return self.page + 1
 
 
+def cadre_search(q: str | None):
+    """The WHERE clause of a search for cadres, or None when nothing was typed: every word of the name in
+    any order, accents ignored; one word may also be part of a cadre code ("cb00440", "00440")."""
+    words = (q or "").split()
+    terms = search_terms(Cadre.search_key, q)
+    if not terms:
+        return None
+    if len(words) == 1:
+        return or_(and_(*terms), Cadre.code.contains(cadre_code(words[0]), autoescape=True))
+    return and_(*terms)
+
+
 def list_cadres(user, q: str = "", unit: Unit | None = None, page: int = 1, per_page: int = 50) -> Page:
     """Cadres in the user's scope (optionally one unit's subtree), accent-insensitive search, by given name."""
     where = [scope_filter(user)]
     if unit is not None:
         where.append(Unit.path.startswith(unit.path))
-    terms = search_terms(Cadre.search_key, q)
-    words = (q or "").split()
-    if len(words) == 1:  # one word: a name's or a cadre code's ("cb00440", "00440")
-        terms = [or_(and_(*terms), Cadre.code.contains(words[0].upper(), autoescape=True))]
-    where += terms
+    clause = cadre_search(q)
+    if clause is not None:
+        where.append(clause)
     base = select(Cadre).join(Unit, Unit.id == Cadre.unit_id).where(*where)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     items = db.session.scalars(

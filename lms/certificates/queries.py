@@ -11,12 +11,12 @@ from pathlib import Path
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
 
-from lms.cadres.models import Cadre, cadre_code
-from lms.cadres.queries import Page
+from lms.cadres.models import Cadre
+from lms.cadres.queries import Page, cadre_search
 from lms.certificates.models import VALID, Certificate
 from lms.core.db import db
 from lms.core.policy import is_federation_admin
-from lms.core.text import fold, search_terms
+from lms.core.text import fold
 from lms.courses.models import Blob, Course, Enrolment
 from lms.orgs.models import Unit
 from lms.records.models import TrainingClass
@@ -65,12 +65,9 @@ def search_clause(q: str):
       needs no Vietnamese letters when the serial pattern has some (and finds the 30th of each
       issuing unit in the scope).
     """
-    if not fold(q):
+    by_name = cadre_search(q)
+    if by_name is None:
         return None
-    words = q.split()
-    by_name = and_(*search_terms(Cadre.search_key, q))
-    if len(words) == 1:
-        by_name = or_(by_name, Cadre.code.contains(cadre_code(words[0]), autoescape=True))
     # Serials are printed in capitals ("LĐLĐ"); SQLite's upper() changes only ASCII letters, so the
     # typed text is put in capitals here, and an exact match covers a serial with small letters.
     found = [by_name, Certificate.serial == q, func.upper(Certificate.serial) == q.upper()]
