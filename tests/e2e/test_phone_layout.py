@@ -1,0 +1,129 @@
+"""What a phone (360×740) shows of a matching question and of the trainers' tables.
+
+- A matching question's select grows to show its whole chosen text (a choice is often a sentence,
+  longer than the phone is wide); the prompt stays above its select, which takes the row's width.
+- The trainers' and admins' tables never read as a column of words (a lesson's title one word a line):
+  the question bank and the question statistics stack each row as a block on a phone; the wider lists
+  (attempts, classes, a class's attendees, a plan's cadres, a unit's report) keep readable columns and
+  scroll inside their own frame (``.table-wrap``). The bank's links to a quiz's attempts, statistics and
+  settings are each on one line, on the screen.
+"""
+from __future__ import annotations
+
+import re
+from math import ceil
+
+import pytest
+
+from tests.e2e.conftest import PASSWORD, PHONE, enrolled, login, shot
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(live_server):
+    live_server.lms("demo", "--yes", "--password", PASSWORD)
+    live_server.start()
+    return live_server
+
+
+#: The select's box, and the width of its chosen text on one line (measured in a probe of the same font).
+SELECT_FACTS = """el => {
+  const s = getComputedStyle(el);
+  const probe = document.createElement('span');
+  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font:' + s.font;
+  probe.textContent = el.selectedOptions[0].text;
+  document.body.append(probe);
+  const text = probe.getBoundingClientRect().width;
+  probe.remove();
+  const box = el.getBoundingClientRect(), row = el.parentElement.getBoundingClientRect();
+  const label = el.labels[0].getBoundingClientRect();
+  return {text, height: box.height, width: box.width, row: row.width, below_label: box.top >= label.bottom,
+          inner: el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight) - 1.5 * parseFloat(s.fontSize),
+          font: parseFloat(s.fontSize)};
+}"""
+
+
+def test_a_matching_select_shows_its_whole_choice_on_a_phone(server, new_page):
+    page = new_page()
+    login(page, server, "cadre")
+    enrolled(page, server, "KIEM-TRA-TAI-CHINH")  # its first module's matching question has sentences as choices
+    page.click("ol.modules >> text=Ủy ban Kiểm tra")
+    page.wait_for_url(re.compile(r"/modules/"))
+    page.click("section.quiz-block button.primary")
+    page.wait_for_url(re.compile(r"/quizzes/attempts/\d+$"))
+    for _ in range(10):
+        if page.locator("fieldset.matching").count():
+            break
+        with page.expect_navigation():
+            page.click("button[name=go][value=next]")
+    selects = page.locator("fieldset.matching select")
+    assert selects.count() >= 2
+    for index in range(selects.count()):
+        select = selects.nth(index)
+        one_line = select.evaluate(SELECT_FACTS)["height"]  # "— Chọn —"
+        texts = select.locator("option").all_inner_texts()
+        select.select_option(index=max(range(len(texts)), key=lambda i: len(texts[i])))
+        facts = select.evaluate(SELECT_FACTS)
+        assert facts["below_label"] and facts["width"] >= facts["row"] - 1, facts
+        lines = ceil(facts["text"] / facts["inner"])
+        assert lines >= 2, f"the longest choice fits one line, the test shows nothing: {facts}"
+        # each further line of the choice makes the box at least one font size taller
+        assert facts["height"] - one_line >= (lines - 1) * facts["font"], (texts, facts, one_line)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.locator("fieldset.matching").scroll_into_view_if_needed()
+    shot(page, "matching-question-phone")
+
+
+#: Table cells of four words or more narrower than 6em: such a cell reads as a column of words (a lesson's
+#: title was one word a line in 4em; a readable column is 8em or more).
+NARROW_CELLS = """() => [...document.querySelectorAll('main td')]
+  .filter(cell => (cell.innerText.match(/[\\p{L}\\p{N}]+/gu) || []).length >= 4 && cell.getClientRects().length
+    && cell.getBoundingClientRect().width < 6 * parseFloat(getComputedStyle(cell).fontSize))
+  .map(cell => `${cell.innerText.trim().slice(0, 40)} (${Math.round(cell.getBoundingClientRect().width)} px)`)"""
+
+
+def _follow(page, server, start: str, *links: str) -> str:
+    """From ``start``, follow the first link matching each selector in turn: the last page's URL."""
+    page.goto(server.url + start)
+    for selector in links:
+        page.goto(page.locator(selector).first.evaluate("a => a.href"))
+    return page.url
+
+
+def _fits(page, name: str) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
+    assert page.evaluate(NARROW_CELLS) == [], name
+    shot(page, f"phone-table-{name}")
+
+
+def test_the_trainers_tables_keep_readable_columns_on_a_phone(server, new_page):
+    page = new_page()
+    login(page, server, "trainer")
+    bank = _follow(page, server, "/author/", "main a[href*='/author/courses/']", "main a[href*='/quizzes/courses/']")
+    _fits(page, "bank")
+    actions = page.locator("main table a")
+    assert actions.count() >= 3
+    for index in range(actions.count()):
+        link = actions.nth(index)
+        rects = link.evaluate("a => [...a.getClientRects()].map(r => [r.left, r.right])")
+        assert len(rects) == 1 and rects[0][0] >= 0 and rects[0][1] <= PHONE["width"], (link.inner_text(), rects)
+
+    for name, selector in (("statistics", "a[href$='/statistics']"), ("attempts", "a[href$='/attempts']")):
+        page.goto(bank)
+        page.goto(page.locator(f"main table {selector}").first.evaluate("a => a.href"))
+        _fits(page, name)
+
+    _follow(page, server, "/classes/")
+    _fits(page, "classes")
+    _follow(page, server, "/classes/", "main table a[href*='/classes/']")
+    _fits(page, "class")
+
+
+def test_the_admins_tables_keep_readable_columns_on_a_phone(server, new_page):
+    page = new_page()
+    login(page, server, "admin")
+    _follow(page, server, "/plans/", "main a[href*='/plans/assignments/']")
+    _fits(page, "plan-assignment")
+    _follow(page, server, "/reports/overview", "main a[href*='/reports/units/']")
+    _fits(page, "report-unit")
