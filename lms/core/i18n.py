@@ -175,6 +175,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = format_date
     app.jinja_env.filters["local_name"] = local_name
     app.jinja_env.filters["result"] = local_result
+    app.jinja_env.globals["result_words"] = tuple(RESULT_WORDS)  # a class's results, stored in Vietnamese
     app.jinja_env.filters["datetime"] = format_datetime
     app.jinja_env.globals["percent"] = format_percent
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

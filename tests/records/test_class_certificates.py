@@ -258,7 +258,10 @@ def test_revocation_reasons_are_stored_in_vietnamese_whatever_the_page_language(
     training_class, cadre = _passed(province)
     _login(auth, province, "trainer")
     assert client.post("/language", data={"lang": "en"}).status_code == 302
-    assert "Save results" in client.get(f"/classes/{training_class.id}").get_data(as_text=True)
+    page = client.get(f"/classes/{training_class.id}").get_data(as_text=True)
+    assert "Save results" in page
+    # the suggested results are the stored Vietnamese words, labelled in the page's language
+    assert '<option value="Không đạt" label="Failed">' in page and '<option value="Giỏi" label="Good">' in page
     client.post(f"/classes/{training_class.id}/results", data={f"result-{cadre.id}": "Không đạt"})
     [certificate] = _certificates(training_class)
     assert certificate.revoked_reason == "Kết quả lớp học được sửa thành Không đạt."
