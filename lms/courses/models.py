@@ -63,7 +63,9 @@ class CourseVersion(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(20), default=DRAFT)
     title: Mapped[str] = mapped_column(String(300))
-    search_key: Mapped[str] = mapped_column(Text, default="")  # title; once published with code and lessons
+    # The folded title; once published, with the code and the lessons' titles (operations.catalogue_search_key).
+    # TEXT on PostgreSQL; SQLite keeps text of any length in a VARCHAR (migration 0013).
+    search_key: Mapped[str] = mapped_column(String(600).with_variant(Text(), "postgresql"), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     track_codes: Mapped[str] = mapped_column(String(200), default="")  # "business public": whom the course serves
     reviewed_on: Mapped[dt.date | None] = mapped_column(Date)

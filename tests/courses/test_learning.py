@@ -112,6 +112,22 @@ def test_the_catalogue_search_reads_the_lessons_titles_and_the_code(client, auth
     assert "Thương lượng và đối thoại" not in body
 
 
+def test_a_course_of_many_lessons_is_found_by_its_last_lesson(client, auth, province):
+    """Twenty lessons' titles outgrow the 600 characters the search key once had (PostgreSQL refused the
+    publishing; a cut key would have lost the last lessons)."""
+    course = ops.create_course("NHIEU-BAI", ops.CourseMeta("Khóa có nhiều bài", "Mô tả", ["business", "public"]),
+                               province["users"]["trainer"])
+    version = ops.latest(course)
+    for n in range(1, 21):
+        ops.add_module(version, ops.ModuleData(f"Bài {n}: quyền và trách nhiệm của công đoàn cơ sở, phần {n}",
+                                               "Nội dung", 5, key=f"bai-{n:02d}"))
+    ops.add_module(version, ops.ModuleData("Ôn tập cuối khóa về thỏa ước lao động tập thể", "Nội dung", 5, key="on-tap"))
+    ops.publish(version)  # flushed: PostgreSQL checks the column's length here
+    assert len(version.search_key) > 600
+    auth.login("cadre")
+    assert "Khóa có nhiều bài" in html_text(client.get("/learn/", query_string={"q": "on tap thoa uoc"}))
+
+
 def test_browser_flow_enrol_read_next_resume(client, auth, province, course):
     auth.login("cadre")
     body = html_text(client.get("/learn/?q=thuong luong"))
