@@ -420,6 +420,8 @@ _EMPLOYMENT = {
     "chuyen trach": "full_time", "full time": "full_time", "ct": "full_time",
     "khong chuyen trach": "part_time", "kiem nhiem": "part_time", "part time": "part_time", "kct": "part_time",
 }
+
+
 def _text(value: Any) -> str:
     """A cell as text; whole numbers from Excel lose their ".0" (codes typed as numbers)."""
     if value is None:
@@ -455,8 +457,6 @@ def parse_date(value: Any) -> dt.date | None:
     except ValueError:
         return None
     return None
-
-
 
 
 @dataclass

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from lms.cadres.models import (
     Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType, cadre_code,
 )
-from lms.core.clock import local_today
+from lms.core.clock import add_months, local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -57,16 +57,9 @@ MIN_AGE_YEARS = 15  # the minimum working age in the Labour Code 2019
 TERM = re.compile(r"^(\d{4})\s*[-–—/]\s*(\d{4})$")
 
 
-def years_before(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def birth_date_problem(day: dt.date, today: dt.date) -> str | None:
     """Why ``day`` cannot be a cadre's birth date (at least 15 years old, born from 1930), or None."""
-    latest = years_before(today, MIN_AGE_YEARS)
+    latest = add_months(today, -12 * MIN_AGE_YEARS)  # 29/02 → 28/02
     if MIN_BIRTH_DATE <= day <= latest:
         return None
     return str(_l("Ngày sinh %(d)s không hợp lệ: phải từ %(lo)s đến %(hi)s.", d=day.strftime("%d/%m/%Y"),

@@ -188,12 +188,11 @@ class Item:
     def template(self) -> str | None:
         return getattr(self.cls, "template", None)
 
-    @property
+    @functools.cached_property
     def warning(self) -> str | None:
-        """The type's warning about the saved response (a numeric answer that is not a number)."""
-        if self.cls is None or self.number is None or self.response is None:
-            return None
-        return self.cls.response_warning(self.question.payload, self.response)
+        """The type's warning about the saved response (a numeric answer that is not a number); none for a
+        question without a number (nothing to mark), which the confirmation page could not name."""
+        return _warning(self.cls, self.question, self.response) if self.number is not None else None
 
 
 @dataclass
@@ -248,12 +247,15 @@ def _items(attempt: Attempt) -> list[Item]:
     return items
 
 
+def _warning(cls, question: Question, response) -> str | None:
+    if cls is None or response is None:
+        return None
+    return cls.response_warning(question.payload, response)
+
+
 def response_warning(answer: AttemptAnswer) -> str | None:
     """The warning about one saved answer (the autosave's reply), as :attr:`Item.warning`."""
-    cls = question_type(answer.question.type)
-    if cls is None or answer.response is None:
-        return None
-    return cls.response_warning(answer.question.payload, answer.response_data)
+    return _warning(question_type(answer.question.type), answer.question, answer.response_data)
 
 
 def attempt_pages(attempt: Attempt, page: int = 1) -> AttemptPages:
