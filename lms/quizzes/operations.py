@@ -23,7 +23,8 @@ from typing import Any
 
 from sqlalchemy import Integer, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.core import db as core_db
 from lms.core.db import db
@@ -636,7 +637,10 @@ def submit_attempt(attempt: Attempt, now: dt.datetime | None = None) -> bool:
     if result.rowcount != 1:
         db.session.refresh(attempt)
         return False
-    db.session.refresh(attempt)
+    # Won: the row is what this transaction loaded plus these two columns, since nothing but a
+    # submission writes an open attempt's row; tell the loaded object instead of reading it again.
+    set_committed_value(attempt, "state", SUBMITTED)
+    set_committed_value(attempt, "submitted_at", submitted_at)
     _grade(attempt, now)
     return True
 
@@ -645,7 +649,7 @@ def _grade(attempt: Attempt, now: dt.datetime) -> None:
     """Grade every automatic question of a just-submitted attempt; manual ones wait for a trainer."""
     answers = db.session.scalars(
         select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id).order_by(AttemptAnswer.position)
-        .options(selectinload(AttemptAnswer.question)).execution_options(populate_existing=True)
+        .options(joinedload(AttemptAnswer.question)).execution_options(populate_existing=True)
     ).all()
     for answer in answers:
         if answer.max_mark <= 0:
