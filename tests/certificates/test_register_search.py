@@ -119,12 +119,16 @@ def test_the_export_honours_the_search(namesakes, client, runner, tmp_path):
         "giay-chung-nhan-2-GCN-LDLD-2026-tran-van-duc.pdf"]
 
 
-def test_nothing_found_says_so(namesakes, client):
+def test_nothing_found_says_so(namesakes, client, app):
     admin = login(client, "admin")
     text = html_text(admin.get("/certificates/register", query_string={"q": "Lê Văn Khôngcó"}))
     assert "0 giấy chứng nhận" in text
-    assert "Không tìm thấy giấy chứng nhận nào khớp với “Lê Văn Khôngcó” trong phạm vi bạn quản lý." in text
+    # the federation admin manages the whole tree: no "within what you manage"
+    assert "Không tìm thấy giấy chứng nhận nào khớp với “Lê Văn Khôngcó”." in text
     assert "Chưa có giấy chứng nhận nào" not in text and 'href="/certificates/register">Xem toàn bộ sổ' in text
+    union = login(app.test_client(), "union")
+    text = html_text(union.get("/certificates/register", query_string={"q": "Lê Văn Khôngcó"}))
+    assert "Không tìm thấy giấy chứng nhận nào khớp với “Lê Văn Khôngcó” trong phạm vi bạn quản lý." in text
     text = html_text(admin.get("/certificates/register", query_string={"q": "duc", "year": 2025}))
     assert "Không tìm thấy giấy chứng nhận nào khớp với “duc” và bộ lọc đã chọn." in text
     text = html_text(admin.get("/certificates/register", query_string={"year": 2024}))
