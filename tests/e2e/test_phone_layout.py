@@ -7,6 +7,8 @@
   (attempts, classes, a class's attendees, a plan's cadres, a unit's report) keep readable columns and
   scroll inside their own frame (``.table-wrap``). The bank's links to a quiz's attempts, statistics and
   settings are each on one line, on the screen.
+- The fields in those pages (a report's dates, a class's results) are a finger's height (44 px), and a
+  date field shows the whole "dd/mm/yyyy".
 """
 from __future__ import annotations
 
@@ -83,6 +85,20 @@ NARROW_CELLS = """() => [...document.querySelectorAll('main td')]
   .map(cell => `${cell.innerText.trim().slice(0, 40)} (${Math.round(cell.getBoundingClientRect().width)} px)`)"""
 
 
+#: Each input's box, the room inside it for text, and the width of its value or placeholder on one line.
+BOXES = """els => els.map(el => {
+  const s = getComputedStyle(el);
+  const probe = document.createElement('span');
+  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font:' + s.font;
+  probe.textContent = el.value || el.placeholder;
+  document.body.append(probe);
+  const text = probe.getBoundingClientRect().width;
+  probe.remove();
+  return {height: el.getBoundingClientRect().height, text,
+          inner: el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)};
+})"""
+
+
 def _follow(page, server, start: str, *links: str) -> str:
     """From ``start``, follow the first link matching each selector in turn: the last page's URL."""
     page.goto(server.url + start)
@@ -118,6 +134,8 @@ def test_the_trainers_tables_keep_readable_columns_on_a_phone(server, new_page):
     _fits(page, "classes")
     _follow(page, server, "/classes/", "main table a[href*='/classes/']")
     _fits(page, "class")
+    boxes = page.locator("main input[name^='result-']").evaluate_all(BOXES)
+    assert boxes and all(box["height"] >= 44 for box in boxes), boxes  # a finger's target
 
 
 def test_the_admins_tables_keep_readable_columns_on_a_phone(server, new_page):
@@ -127,3 +145,7 @@ def test_the_admins_tables_keep_readable_columns_on_a_phone(server, new_page):
     _fits(page, "plan-assignment")
     _follow(page, server, "/reports/overview", "main a[href*='/reports/units/']")
     _fits(page, "report-unit")
+    # the period's dates: a finger's target, wide enough for the whole "dd/mm/yyyy"
+    boxes = page.locator("form.filters input.date").evaluate_all(BOXES)
+    assert len(boxes) == 2, boxes
+    assert all(box["height"] >= 44 and box["inner"] >= box["text"] for box in boxes), boxes
