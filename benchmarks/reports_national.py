@@ -192,7 +192,7 @@ def _run(args, url: str, reuse: bool) -> int:
     import tempfile
 
     from flask_migrate import upgrade
-    from sqlalchemy import event, select, text
+    from sqlalchemy import select, text
 
     from lms import create_app
     from lms.core.db import db

@@ -12,7 +12,6 @@ from lms.cadres.operations import transfer
 from lms.core.cache import CacheStamp, new_token
 from lms.core.db import db
 from lms.courses import operations as course_ops
-from lms.courses import queries as course_queries
 from lms.plans import operations as plan_ops
 from lms.plans import queries as plan_queries
 from lms.plans.models import Assignment, assignment_courses
@@ -135,7 +134,6 @@ def test_results_of_cadre_items_do_not_depend_on_the_cache(learner):
 # -- never stale ---------------------------------------------------------------------------------------
 
 def test_a_new_published_version_shows_on_the_next_request(client, auth, learner):
-    trainer = learner["users"]["trainer"]
     closed = learner["closed"]
     auth.login("cadre")
     assert "Khóa nội bộ" in html_text(client.get("/learn/courses/NOI-BO"))

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from lms.core.db import db
 from lms.courses import operations as ops
-from lms.accounts.models import User
 from lms.courses.models import Course, CourseVersion, Enrolment
 from tests.conftest import PASSWORD, html_text
 
@@ -166,7 +165,6 @@ def test_publishing_an_empty_course_is_refused_in_vietnamese(trainer):
 
 
 def test_who_may_edit(app, province, make, trainer, course):
-    other = db.session.scalar(select(User).where(User.username == "trainer2"))  # from the province fixture
     make.user("trainer3", role="trainer")
     db.session.flush()
     course_url = f"/author/courses/{course.id}"
