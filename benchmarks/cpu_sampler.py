@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
-TICK = os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from load import process_cpu  # noqa: E402  (benchmarks/load.py: one process's CPU from /proc)
+
 GROUPS = ("gunicorn", "postgres", "bench", "other")
 
 
@@ -34,11 +39,9 @@ def cpu_by_group() -> dict[str, float]:
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as f:
                 command = f.read().replace(b"\0", b" ").decode(errors="replace")
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
         except OSError:  # the process ended meanwhile
             continue
-        used[group_of(command)] += (int(fields[11]) + int(fields[12])) / TICK  # utime + stime
+        used[group_of(command)] += process_cpu(pid)
     return used
 
 

@@ -57,7 +57,7 @@ def log(message: str) -> None:
     print(f"[load] {message}", file=sys.stderr, flush=True)
 
 
-def _stat_cpu(pid: int | str) -> float:
+def process_cpu(pid: int | str) -> float:
     """User + system CPU seconds of one process so far (0 if it is gone)."""
     try:
         stat = open(f"/proc/{pid}/stat").read()
@@ -72,7 +72,7 @@ def server_cpu(pid: int) -> float:
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
-        total += _stat_cpu(current)
+        total += process_cpu(current)
         try:
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as children:
@@ -93,7 +93,7 @@ def command_cpu(command: str) -> float:
                         continue
             except OSError:
                 continue
-            total += _stat_cpu(entry)
+            total += process_cpu(entry)
     return total
 
 

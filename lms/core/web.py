@@ -20,9 +20,11 @@ def is_safe_next(target: str | None) -> bool:
 def init_app(app: Flask) -> None:
     from flask_login import current_user
 
-    from lms.core.policy import can
+    from lms.core.policy import can, is_union_admin
 
     app.jinja_env.globals["can"] = lambda action, obj=None: can(current_user, action, obj)
+    # a union admin sees only part of the tree: pages say "within the part you manage" to them alone
+    app.jinja_env.globals["sees_part_of_tree"] = lambda: current_user.is_authenticated and is_union_admin(current_user)
 
     @app.after_request
     def _commit(response):

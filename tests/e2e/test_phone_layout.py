@@ -29,15 +29,22 @@ def server(live_server):
     return live_server
 
 
-#: The select's box, and the width of its chosen text on one line (measured in a probe of the same font).
-SELECT_FACTS = """el => {
-  const s = getComputedStyle(el);
+#: JavaScript: the width of ``text`` on one line in ``el``'s font (measured in a hidden probe).
+TEXT_WIDTH = """const textWidth = (el, text) => {
   const probe = document.createElement('span');
-  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font:' + s.font;
-  probe.textContent = el.selectedOptions[0].text;
+  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font:' + getComputedStyle(el).font;
+  probe.textContent = text;
   document.body.append(probe);
-  const text = probe.getBoundingClientRect().width;
+  const width = probe.getBoundingClientRect().width;
   probe.remove();
+  return width;
+};"""
+
+#: The select's box, and the width of its chosen text on one line.
+SELECT_FACTS = """el => {
+  """ + TEXT_WIDTH + """
+  const s = getComputedStyle(el);
+  const text = textWidth(el, el.selectedOptions[0].text);
   const box = el.getBoundingClientRect(), row = el.parentElement.getBoundingClientRect();
   const label = el.labels[0].getBoundingClientRect();
   return {text, height: box.height, width: box.width, row: row.width, below_label: box.top >= label.bottom,
@@ -86,17 +93,14 @@ NARROW_CELLS = """() => [...document.querySelectorAll('main td')]
 
 
 #: Each input's box, the room inside it for text, and the width of its value or placeholder on one line.
-BOXES = """els => els.map(el => {
-  const s = getComputedStyle(el);
-  const probe = document.createElement('span');
-  probe.style.cssText = 'position:absolute;visibility:hidden;white-space:nowrap;font:' + s.font;
-  probe.textContent = el.value || el.placeholder;
-  document.body.append(probe);
-  const text = probe.getBoundingClientRect().width;
-  probe.remove();
-  return {height: el.getBoundingClientRect().height, text,
-          inner: el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)};
-})"""
+BOXES = """els => {
+  """ + TEXT_WIDTH + """
+  return els.map(el => {
+    const s = getComputedStyle(el);
+    return {height: el.getBoundingClientRect().height, text: textWidth(el, el.value || el.placeholder),
+            inner: el.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight)};
+  });
+}"""
 
 
 def _follow(page, server, start: str, *links: str) -> str:

@@ -156,3 +156,14 @@ def test_posts_need_a_csrf_token(client, auth, province, union_plan, csrf_on):
     token = form.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
     ok = client.post("/plans/new", data={"name": "Có mã", "action": "save", "csrf_token": token})
     assert ok.status_code == 302
+
+
+def test_a_plan_counts_within_the_part_of_the_tree_only_for_a_union_admin(client, auth, province, publish, clock):
+    clock.set(D(2025, 6, 1))
+    plan = operations.create_plan(operations.PlanData("Toàn tỉnh"), province["users"]["admin"])
+    auth.login("union2")
+    assert "cán bộ</strong> trong phạm vi bạn quản lý" in html_text(client.get(f"/plans/{plan.id}"))
+    auth.logout()
+    auth.login("admin")
+    page = html_text(client.get(f"/plans/{plan.id}"))
+    assert "cán bộ</strong>" in page and "trong phạm vi bạn quản lý" not in page
