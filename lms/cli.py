@@ -34,10 +34,7 @@ def create_user_command(username, role, unit_code, cadre_code, password):
     from lms.accounts.operations import create_user
 
     if password is None:
-        if sys.stdin.isatty():
-            password = click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
-        else:
-            password = sys.stdin.readline().rstrip("\r\n")
+        password = _password_from_stdin()
     try:
         user = create_user(username, password, role, unit_code, cadre_code)
     except ValidationError as exc:
@@ -49,8 +46,45 @@ def create_user_command(username, role, unit_code, cadre_code, password):
     click.echo(f"Đã tạo tài khoản {user.username} ({user.role}).")
 
 
+def _password_from_stdin() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@click.command("set-password")
+@click.argument("username")
+@click.option("--password", help="For scripts; otherwise the password is read from standard input.")
+@click.option("--temporary", is_flag=True, help="The user must change it at the next log-in.")
+@with_appcontext
+def set_password_command(username, password, temporary):
+    """Set a login's password (a federation admin who forgot theirs): lifts a lock-out, ends its sessions."""
+    from sqlalchemy import select
+
+    from lms.accounts.models import User
+    from lms.accounts.operations import reset_password
+
+    user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
+    if user is None:
+        click.echo(f"Không có tài khoản {username}.", err=True)
+        sys.exit(1)
+    if password is None:
+        password = _password_from_stdin()
+    try:
+        reset_password(user, password, None, must_change=temporary)
+    except ValidationError as exc:
+        db.session.rollback()
+        for message in exc.errors.values():
+            click.echo(message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    disabled = "" if user.is_enabled else " Tài khoản đang bị khóa: mở lại trong trang Tài khoản."
+    click.echo(f"Đã đặt mật khẩu cho {user.username}.{disabled}")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
+    app.cli.add_command(set_password_command)
     from lms.cadres.commands import import_cadres_command
 
     app.cli.add_command(import_cadres_command)

@@ -1,5 +1,5 @@
 """Imports every model module so that the metadata (and Alembic's autogenerate) sees all tables."""
-from lms.accounts.models import User  # noqa: F401
+from lms.accounts.models import AccountEvent, User  # noqa: F401
 from lms.cadres.models import Cadre, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType  # noqa: F401
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel  # noqa: F401
 from lms.courses.models import (  # noqa: F401

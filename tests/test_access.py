@@ -31,6 +31,13 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "accounts.logout": (None, EVERYONE),
     "accounts.language": (None, "public"),
     "accounts_admin.index": ({"union", "other_union", "admin"}, {"union", "other_union", "admin"}),
+    # accounts: the account under test is `cadre`'s (a cadre of the subtree of `union`)
+    "accounts.account": (EVERYONE, EVERYONE),
+    "accounts_admin.show": ({"union", "admin"}, None),
+    "accounts_admin.reset_password": (None, {"union", "admin"}),
+    "accounts_admin.edit": (None, {"admin"}),
+    "accounts_admin.disable": (None, {"union", "admin"}),
+    "accounts_admin.enable": (None, {"union", "admin"}),
     "accounts_admin.unlock": (None, {"union", "admin"}),
     "orgs.index": ({"union", "other_union", "admin"}, None),
     "orgs.show": (ADMINS, None),

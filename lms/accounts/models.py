@@ -4,12 +4,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.cadres.models import Cadre
 from lms.core.db import UTCDateTime, db, utcnow
+from lms.core.i18n import _l
 from lms.orgs.models import Unit
 
 ROLE_CADRE = "cadre"
@@ -17,6 +18,10 @@ ROLE_TRAINER = "trainer"
 ROLE_UNION_ADMIN = "union_admin"
 ROLE_FEDERATION_ADMIN = "federation_admin"
 ROLES = (ROLE_CADRE, ROLE_TRAINER, ROLE_UNION_ADMIN, ROLE_FEDERATION_ADMIN)
+ROLE_LABELS = {
+    ROLE_CADRE: _l("Cán bộ"), ROLE_TRAINER: _l("Giảng viên"),
+    ROLE_UNION_ADMIN: _l("Quản trị công đoàn"), ROLE_FEDERATION_ADMIN: _l("Quản trị Liên đoàn"),
+}
 
 
 class User(UserMixin, db.Model):
@@ -37,6 +42,10 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Set when someone else chose the password (an account created or reset in the browser): the user
+    # must choose their own before anything else (lms.accounts.views).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     unit: Mapped[Unit | None] = relationship()
     cadre: Mapped[Cadre | None] = relationship()
@@ -58,3 +67,23 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"
+
+
+# What happened to an account, for its page (who reset a password, who disabled it, and when).
+ACCOUNT_EVENT_KINDS = ("created", "password_changed", "password_reset", "disabled", "enabled", "unlocked", "changed")
+
+
+class AccountEvent(db.Model):
+    """One change of an account. ``actor`` is None for the command line; ``detail`` holds plain data
+    (role, unit and cadre codes before and after a change), which the page labels in its language."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[str] = mapped_column(String(400), default="")
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])

@@ -27,7 +27,7 @@ def _load_user(identity: str):
         return None
     statement = _user_row_statement() if _view_needs_login_row_only() else _user_statement()
     user = db.session.execute(statement, {"id": int(user_id)}).unique().scalar_one_or_none()
-    if user is None or user.session_token != token:
+    if user is None or user.session_token != token or not user.is_enabled:
         return None
     return user
 

@@ -72,7 +72,7 @@ def is_admin(user) -> bool:
 
 # -- rules -------------------------------------------------------------------------------------
 
-@rule("home.view")
+@rule("home.view", "account.own")
 def _authenticated(user, obj) -> bool:
     return True
 

@@ -1,0 +1,106 @@
+"""A user's own account page: a new password of their choice, and the change forced after an administrator chose one."""
+from __future__ import annotations
+
+from lms.accounts.models import AccountEvent, User
+from lms.accounts.operations import reset_password
+from lms.core.db import db
+from tests.conftest import PASSWORD, html_text
+
+NEW = "mot-mat-khau-rieng"
+
+
+def _change(client, current=PASSWORD, new=NEW, confirm=None, **kwargs):
+    return client.post("/account", data={"current": current, "new": new, "confirm": new if confirm is None else confirm},
+                       **kwargs)
+
+
+def test_every_role_sees_its_account_page(client, auth, province):
+    auth.login("cadre")
+    text = html_text(client.get("/account"))
+    assert "Tài khoản của tôi" in text and "cadre" in text and "Nguyễn Thị Ánh" in text and "Cán bộ" in text
+    auth.logout()
+    auth.login("union")
+    assert "Công đoàn Khu công nghiệp" in html_text(client.get("/account"))  # the part they administer
+
+
+def test_the_header_links_to_the_account_page(client, auth, province):
+    auth.login("trainer")
+    assert 'href="/account"' in client.get("/").get_data(as_text=True)
+
+
+def test_changing_the_password_keeps_this_session_and_ends_the_others(app, client, auth, province):
+    other = app.test_client()
+    other.post("/login", data={"username": "cadre", "password": PASSWORD})
+    auth.login("cadre")
+    response = _change(client)
+    assert response.status_code == 302 and response.headers["Location"] == "/account"
+    assert "Đã đổi mật khẩu" in html_text(client.get("/account"))
+    assert client.get("/").status_code == 200  # this browser stays logged in
+    assert other.get("/").status_code == 302  # the other one is logged out
+    user = db.session.get(User, province["users"]["cadre"].id)
+    db.session.refresh(user)
+    assert user.check_password(NEW) and not user.check_password(PASSWORD)
+    assert user.password_changed_at is not None
+    kinds = [e.kind for e in db.session.scalars(db.select(AccountEvent).where(AccountEvent.user_id == user.id))]
+    assert "password_changed" in kinds
+
+
+def test_a_wrong_current_password_changes_nothing(client, auth, province):
+    auth.login("cadre")
+    response = _change(client, current="khong-phai")
+    assert response.status_code == 200 and "Mật khẩu hiện tại không đúng." in html_text(response)
+    user = db.session.get(User, province["users"]["cadre"].id)
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)
+
+
+def test_new_password_rules_are_said_beside_the_field(client, auth, province):
+    auth.login("cadre")
+    assert "Mật khẩu cần ít nhất 8 ký tự." in html_text(_change(client, new="ngan"))
+    assert "Hai lần nhập mật khẩu mới không khớp." in html_text(_change(client, confirm="mot-mat-khau-khac"))
+    assert "Mật khẩu mới phải khác mật khẩu hiện tại." in html_text(_change(client, new=PASSWORD))
+    assert "Mật khẩu dài quá 200 ký tự." in html_text(_change(client, new="x" * 201))
+    user = db.session.get(User, province["users"]["cadre"].id)
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)
+
+
+def test_a_password_equal_to_the_username_is_refused(client, auth, province, make):
+    make.user("tranvanduc", role="trainer")
+    db.session.flush()
+    auth.login("tranvanduc")
+    assert "Mật khẩu không được trùng tên đăng nhập." in html_text(_change(client, new="TranVanDuc"))
+
+
+def test_a_temporary_password_must_be_changed_before_anything_else(client, auth, province):
+    admin = db.session.get(User, province["users"]["admin"].id)
+    reset_password(db.session.get(User, province["users"]["cadre"].id), "tam-thoi-123", admin)
+    db.session.flush()
+    assert auth.login("cadre", "tam-thoi-123").status_code == 302
+    response = client.get("/learn/")
+    assert response.status_code == 303 and response.headers["Location"] == "/account?next=/learn/"
+    assert "hãy đổi sang mật khẩu của riêng bạn" in html_text(client.get("/account"))
+    assert client.post("/notifications/read").status_code == 303  # nothing else, POSTs included
+    assert client.get("/verify").status_code == 200  # public pages stay open
+    response = _change(client, current="tam-thoi-123", **{"query_string": {"next": "/learn/"}})
+    assert response.status_code == 302 and response.headers["Location"] == "/learn/"
+    assert client.get("/learn/").status_code == 200
+    user = db.session.get(User, province["users"]["cadre"].id)
+    db.session.refresh(user)
+    assert not user.must_change_password
+
+
+def test_the_forced_change_does_not_follow_an_offsite_next(client, auth, province):
+    admin = db.session.get(User, province["users"]["admin"].id)
+    reset_password(db.session.get(User, province["users"]["cadre"].id), "tam-thoi-123", admin)
+    db.session.flush()
+    auth.login("cadre", "tam-thoi-123")
+    response = _change(client, current="tam-thoi-123", query_string={"next": "https://evil.example/"})
+    assert response.headers["Location"] == "/account"
+
+
+def test_the_account_page_in_english(client, auth, province):
+    client.post("/language", data={"lang": "en"})
+    auth.login("cadre")
+    text = html_text(client.get("/account"))
+    assert "My account" in text and "Change password" in text and "Current password" in text
