@@ -55,6 +55,8 @@ def _event_detail(detail: str) -> list[tuple[str, str, str]]:
     rows = []
     for key, value in json.loads(detail).items():
         before, after = value if isinstance(value, list) else (None, value)
+        if before is None and after is None:  # an account created without a unit or a cadre
+            continue
         if key == "role":
             before, after = (role_label(v) if v else None for v in (before, after))
         rows.append((names.get(key, key), before or "–", after or "–"))
