@@ -95,12 +95,16 @@ def index():
             flash(_("Đã tạo tài khoản %(name)s. Người dùng sẽ phải đổi mật khẩu khi đăng nhập lần đầu.",
                     name=user.username), "success")
             return redirect(url_for(".show", user_id=user.id))
+    wanted = request.args.get("cadre", "").strip()  # "Tạo tài khoản đăng nhập" on a cadre's page
+    if wanted and not form.is_submitted():
+        form.cadre_code.data = wanted
+        form.role.data = ROLE_CADRE
     q = request.args.get("q", "").strip()
     role = request.args.get("role", "")
     status = request.args.get("status", "")
     page = queries.list_users(current_user, q, role, status, request.args.get("page", 1, type=int))
     return render_template("accounts/users.html", page=page, form=form, q=q, role=role, status=status,
-                           roles=roles, statuses=queries.STATUSES, now=utcnow(), create_open=bool(form.errors))
+                           roles=roles, statuses=queries.STATUSES, now=utcnow(), create_open=bool(form.errors or wanted))
 
 
 def _managed(user_id: int) -> User:

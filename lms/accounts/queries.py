@@ -77,3 +77,8 @@ def events(user: User, limit: int = 50) -> list[AccountEvent]:
         select(AccountEvent).options(joinedload(AccountEvent.actor)).where(AccountEvent.user_id == user.id)
         .order_by(AccountEvent.at.desc(), AccountEvent.id.desc()).limit(limit)
     ))
+
+
+def account_of_cadre(cadre: Cadre) -> User | None:
+    """The login that belongs to ``cadre`` (at most one), for the cadre's page: one query."""
+    return db.session.scalar(select(User).where(User.cadre_id == cadre.id))

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from lms.accounts.queries import account_of_cadre
 from lms.cadres import operations, queries
 from lms.cadres.forms import CadreForm
 from lms.cadres.models import Cadre, EducationLevel, PoliticalLevel, TitleType
@@ -41,7 +42,8 @@ def show(cadre_id: int):
     if cadre is None:
         abort(404)
     require("cadres.view", cadre)
-    return render_template("cadres/show.html", cadre=cadre, detail=queries.cadre_detail(cadre))
+    account = account_of_cadre(cadre) if can(current_user, "users.manage") else None
+    return render_template("cadres/show.html", cadre=cadre, detail=queries.cadre_detail(cadre), account=account)
 
 
 def _choices(form: CadreForm) -> None:

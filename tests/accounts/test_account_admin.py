@@ -46,7 +46,7 @@ def test_a_failed_creation_keeps_what_was_typed(client, auth, province):
     response = client.post("/accounts/", data={"username": "nguoi.moi", "password": "ngan", "role": "trainer"})
     text = html_text(response)
     assert response.status_code == 200 and "Mật khẩu cần ít nhất 8 ký tự." in text
-    assert 'value="nguoi.moi"' in text and "<details class=\"card\" open>" in text
+    assert 'value="nguoi.moi"' in text and 'id="tao-tai-khoan" open>' in text
     assert db.session.scalar(select(User).where(User.username == "nguoi.moi")) is None
 
 
@@ -252,3 +252,23 @@ def test_the_account_pages_in_english(client, auth, province):
                     "Password change pending"):
         assert english in text, english
     assert "All roles" in html_text(client.get("/accounts/"))
+
+
+def test_a_cadre_page_leads_to_the_cadre_account_or_to_creating_one(client, auth, province, make):
+    cadre = _user(province, "cadre")
+    auth.login("union")
+    text = html_text(client.get(f"/cadres/{province['cadre_a'].id}"))
+    assert f'href="/accounts/{cadre.id}"' in text and "Tài khoản đăng nhập: cadre" in text
+    newcomer = make.cadre("Lê Thị Mới", unit=province["biz"])
+    db.session.flush()
+    text = client.get(f"/cadres/{newcomer.id}").get_data(as_text=True)
+    assert f'href="/accounts/?cadre={newcomer.code}#tao-tai-khoan"' in text
+    form = html_text(client.get(f"/accounts/?cadre={newcomer.code}"))
+    assert 'id="tao-tai-khoan" open>' in form and f'value="{newcomer.code}"' in form
+    response = client.post("/accounts/", data={"username": "le.thi.moi", "password": "tam-thoi-123", "role": "cadre",
+                                               "cadre_code": newcomer.code})
+    assert response.status_code == 302
+    assert db.session.scalar(select(User).where(User.username == "le.thi.moi")).cadre_id == newcomer.id
+    auth.logout()
+    auth.login("trainer")  # a trainer sees cadres only through classes: no account links
+    assert "Tài khoản đăng nhập" not in html_text(client.get(f"/cadres/{province['cadre_a'].id}"))
