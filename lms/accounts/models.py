@@ -5,7 +5,7 @@ import datetime as dt
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String, false
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.cadres.models import Cadre
@@ -49,6 +49,9 @@ class User(UserMixin, db.Model):
 
     unit: Mapped[Unit | None] = relationship()
     cadre: Mapped[Cadre | None] = relationship()
+    # Unread in-app notifications, counted in the statement that loads the login for a page (the header
+    # shows it); None where that statement did not count them (views marked login_row_only).
+    unread_notifications: Mapped[int | None] = query_expression()
 
     def set_password(self, password: str) -> None:
         from flask import current_app
