@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import ROLE_FEDERATION_ADMIN, ROLE_UNION_ADMIN, ROLES, AccountEvent, User
 from lms.cadres.models import Cadre
 from lms.cadres.models import cadre_code as normal_cadre_code
+from lms.core.auth import record_failure, throttle
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
@@ -96,8 +97,15 @@ def renew_session_token(user: User) -> None:
 
 def change_own_password(user: User, current: str, new: str) -> None:
     """The user chooses a new password, proving the current one. Their other sessions end; the caller
-    logs the current one in again under the new session token."""
+    logs the current one in again under the new session token. Wrong current passwords slow the account
+    down and lock it as failed log-ins do (a session left open on a shared computer must not be a way to
+    guess the password); the caller commits that count with the refusal."""
+    now = utcnow()
+    throttled = throttle(user, now)
+    if throttled is not None:
+        raise ValidationError({"current": throttled.error})
     if not user.check_password(current or ""):
+        record_failure(user, now)
         raise ValidationError({"current": str(_l("Mật khẩu hiện tại không đúng."))})
     problem = _password_problem(new, user.username)
     if problem is None and user.check_password(new):

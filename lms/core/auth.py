@@ -96,12 +96,24 @@ def authenticate(username: str, password: str, now: dt.datetime | None = None) -
     """
     from lms.accounts.models import User
 
-    cfg = current_app.config
     now = now or utcnow()
     user = db.session.scalar(select(User).where(User.username == username.strip().lower()))
     generic = _l("Tên đăng nhập hoặc mật khẩu không đúng.")
     if user is None:
         return LoginResult(None, str(generic))
+    throttled = throttle(user, now)
+    if throttled is not None:
+        return throttled
+    if not user.is_enabled or not user.check_password(password):
+        record_failure(user, now)
+        return LoginResult(None, str(generic))
+    write_columns(user, failed_logins=0, locked_until=None, last_failed_at=None, last_login_at=now)
+    return LoginResult(user)
+
+
+def throttle(user, now: dt.datetime) -> LoginResult | None:
+    """A refusal while the account is locked, or must wait after failed passwords; None when it may try."""
+    cfg = current_app.config
     if user.locked_until and user.locked_until > now:
         minutes = math.ceil((user.locked_until - now).total_seconds() / 60)
         return LoginResult(None, str(_l("Tài khoản tạm khóa do đăng nhập sai nhiều lần. Thử lại sau %(n)s phút.", n=minutes)), minutes * 60)
@@ -111,15 +123,17 @@ def authenticate(username: str, password: str, now: dt.datetime | None = None) -
         if ready_at > now:
             seconds = math.ceil((ready_at - now).total_seconds())
             return LoginResult(None, str(_l("Đăng nhập sai nhiều lần. Vui lòng chờ %(n)s giây rồi thử lại.", n=seconds)), seconds)
-    if not user.is_enabled or not user.check_password(password):
-        user.failed_logins += 1
-        user.last_failed_at = now
-        if user.failed_logins >= cfg["LOGIN_LOCK_AFTER"]:
-            user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
-            user.failed_logins = 0
-        return LoginResult(None, str(generic))
-    write_columns(user, failed_logins=0, locked_until=None, last_failed_at=None, last_login_at=now)
-    return LoginResult(user)
+    return None
+
+
+def record_failure(user, now: dt.datetime) -> None:
+    """A wrong password: count it, and lock the account for a while after too many."""
+    cfg = current_app.config
+    user.failed_logins += 1
+    user.last_failed_at = now
+    if user.failed_logins >= cfg["LOGIN_LOCK_AFTER"]:
+        user.locked_until = now + dt.timedelta(minutes=cfg["LOGIN_LOCK_MINUTES"])
+        user.failed_logins = 0
 
 
 def init_app(app: Flask) -> None:

@@ -104,3 +104,15 @@ def test_the_account_page_in_english(client, auth, province):
     auth.login("cadre")
     text = html_text(client.get("/account"))
     assert "My account" in text and "Change password" in text and "Current password" in text
+
+
+def test_wrong_current_passwords_slow_down_and_lock_as_failed_log_ins_do(app, client, auth, province):
+    """A session left open on a shared computer is not a way to guess the password: the account is throttled."""
+    auth.login("cadre")
+    for _ in range(app.config["LOGIN_SLOWDOWN_AFTER"]):
+        assert "Mật khẩu hiện tại không đúng." in html_text(_change(client, current="doan-thu"))
+    text = html_text(_change(client))  # even the right password must now wait
+    assert "Vui lòng chờ" in text
+    user = db.session.get(User, province["users"]["cadre"].id)
+    db.session.refresh(user)
+    assert user.failed_logins == app.config["LOGIN_SLOWDOWN_AFTER"] and user.check_password(PASSWORD)
