@@ -67,8 +67,8 @@ def _roles_for_viewer() -> tuple[str, ...]:
     return ROLES if is_federation_admin(current_user) else (ROLE_CADRE,)
 
 
-def _role_choices():
-    return choices([(r, role_label(r)) for r in _roles_for_viewer()])
+def _role_choices(roles: tuple[str, ...]):
+    return choices([(r, role_label(r)) for r in roles])
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -77,7 +77,7 @@ def index():
     require("users.manage")
     form = UserForm()
     roles = _roles_for_viewer()
-    form.role.choices = _role_choices()
+    form.role.choices = _role_choices(roles)
     if form.validate_on_submit():
         try:
             if form.role.data not in roles:
@@ -117,7 +117,7 @@ def _show(user: User, *, reset_form=None, account_form=None, status=200):
     if account_form is None:
         account_form = AccountForm(data={"role": user.role, "unit_code": user.unit.code if user.unit else "",
                                          "cadre_code": user.cadre.code if user.cadre else ""})
-    account_form.role.choices = choices([(r, role_label(r)) for r in ROLES])
+    account_form.role.choices = _role_choices(ROLES)
     return render_template("accounts/user.html", user=user, events=queries.events(user), now=utcnow(),
                            reset_form=reset_form or PasswordResetForm(formdata=None), account_form=account_form,
                            action_form=ActionForm(), is_self=user.id == current_user.id), status
@@ -152,7 +152,7 @@ def edit(user_id: int):
     user = _managed(user_id)
     require("users.manage_all", user)
     form = AccountForm()
-    form.role.choices = choices([(r, role_label(r)) for r in ROLES])
+    form.role.choices = _role_choices(ROLES)
     if form.validate_on_submit():
         try:
             changed = operations.update_account(user, form.role.data, form.unit_code.data, form.cadre_code.data,
