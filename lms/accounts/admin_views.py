@@ -115,7 +115,7 @@ def _managed(user_id: int) -> User:
 
 def _show(user: User, *, reset_form=None, account_form=None, status=200):
     if account_form is None:
-        account_form = AccountForm(data={"role": user.role, "unit_code": user.unit.code if user.unit else "",
+        account_form = AccountForm(formdata=None, data={"role": user.role, "unit_code": user.unit.code if user.unit else "",
                                          "cadre_code": user.cadre.code if user.cadre else ""})
     account_form.role.choices = _role_choices(ROLES)
     return render_template("accounts/user.html", user=user, events=queries.events(user), now=utcnow(),
