@@ -152,20 +152,29 @@ def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[
     of that category (those are drawn, not fixed); a description is never drawn.
     """
     draws, problems = parse_draws(draws_text)
+    return sorted(problems + pool_problems(course.code, course.id, text, fmt, draws), key=lambda problem: problem[0])
+
+
+def pool_problems(code: str, course_id: int | None, text: str, fmt: str, draws: list[Draw]) -> list[tuple[int, str]]:
+    """Each rule of ``draws`` whose category, in the bank of the course ``course_id`` (None: a course not
+    created yet) together with the quiz file ``text``, is missing or has too few questions, as
+    (the rule's line, message). ``code`` names the course's own category (questions without a category)."""
     if not draws:
-        return problems
+        return []
     pools: dict[str, set] = {}
-    for category in db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)):
-        pools.setdefault(category_path(category), set())
-    for question in db.session.scalars(
-            select(Question).options(joinedload(Question.category))
-            .where(Question.course_id == course.id, Question.type != "description")):
-        pools.setdefault(category_path(question.category), set()).add(_stored_content(question))
+    if course_id is not None:
+        for category in db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course_id)):
+            pools.setdefault(category_path(category), set())
+        for question in db.session.scalars(
+                select(Question).options(joinedload(Question.category))
+                .where(Question.course_id == course_id, Question.type != "description")):
+            pools.setdefault(category_path(question.category), set()).add(_stored_content(question))
     for parsed in parse(text, fmt).questions:
         if parsed["type"] == "description":
             continue
         data, _problems = data_from_parsed(parsed)
-        pools.setdefault("/".join(_course_category_parts(course, parsed.get("category"))), set()).add(_parsed_content(parsed, data))
+        pools.setdefault("/".join(category_parts(parsed.get("category")) or [code]), set()).add(_parsed_content(parsed, data))
+    problems = []
     for draw in draws:
         if draw.category not in pools:
             problems.append((draw.line, _("danh mục “%(c)s” không có trong ngân hàng câu hỏi của khóa học "
@@ -173,7 +182,7 @@ def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[
         elif len(pools[draw.category]) < draw.count:
             problems.append((draw.line, _("danh mục “%(c)s” chỉ có %(have)s câu hỏi, không đủ để rút %(n)s câu",
                                           c=draw.category, have=len(pools[draw.category]), n=draw.count)))
-    return sorted(problems, key=lambda problem: problem[0])
+    return problems
 
 
 def data_from_parsed(parsed: dict) -> tuple[dict, list[str]]:
