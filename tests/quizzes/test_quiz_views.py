@@ -278,6 +278,30 @@ def test_essay_grading_flow(app, client, auth, province):
     assert "Đáp án đúng" in html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
 
 
+def test_a_trainer_whose_grading_completes_a_course_is_told_whose_certificate_it_is(app, client, auth, province):
+    """Grading the last essay completes the cadre's course and issues their certificate in the trainer's
+    request: the trainer read "Bạn đã được cấp giấy chứng nhận số …" ("you have been issued"), meant for
+    the cadre; they are told the cadre's name instead."""
+    from lms.core.settings import save_settings
+
+    save_settings({"signer_name": "Nguyễn Văn Ký", "public_base_url": "https://hoc.congdoan.example"})
+    built = build_course(province["users"]["trainer"], code="TU-LUAN", gift=ESSAY_GIFT, pass_mark=75)
+    course_ops.enrol(province["cadre_a"], built.course)
+    learner = app.test_client()
+    learner.post("/login", data={"username": "cadre", "password": "mat-khau-thu-nghiem"})
+    attempt_id = _start(learner, built)
+    for position in (1, 2):
+        learner.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(built, attempt_id, position))
+    learner.post(f"/quizzes/attempts/{attempt_id}/submit")
+
+    _trainer(client, auth)
+    answer = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == 2))
+    page = html_text(client.post(f"/quizzes/answers/{answer.id}/grade", data={f"a{answer.id}-mark": "1"},
+                                 follow_redirects=True))
+    assert "Bạn đã được cấp" not in page
+    assert re.search(r"Nguyễn Thị Ánh đã hoàn thành khóa học và được cấp giấy chứng nhận số \d+/", page), page
+
+
 def test_statistics_page_and_missing_types(app, client, auth, quiz_setup):
     quiz_setup.quiz.slots[1].question.type = "hotspot"
     db.session.flush()
