@@ -31,7 +31,7 @@ from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _
 from lms.courses import operations as course_operations
-from lms.courses.models import Course, CourseVersion, Enrolment, Module, ModuleQuizSource
+from lms.courses.models import DRAFT, Course, CourseVersion, Enrolment, Module, ModuleQuizSource
 from lms.quizzes.formats import parse
 from lms.quizzes.models import (
     FEEDBACK_WHEN, GRADED, GRADING_METHODS, IN_PROGRESS, NEEDS_GRADING, REVIEW_WHEN, SUBMITTED, Attempt,
@@ -463,6 +463,13 @@ class QuizSettings:
 
 
 def update_settings(quiz: Quiz, settings: QuizSettings) -> Quiz:
+    """Set the quiz's policies.
+
+    The pass mark is also the module's (its quiz file's, as the module form and a course package give
+    it): it is written there too, so that the package export and the next version keep it. A draft
+    made before the change has its own copy of the quiz, published later: each setting it still has
+    as it was follows the change (a draft's own changes stand), instead of coming back at publishing.
+    """
     errors = {}
     if not 1 <= settings.pass_mark <= 100:
         errors["pass_mark"] = _("Điểm đạt phải là số phần trăm từ 1 đến 100.")
@@ -477,10 +484,33 @@ def update_settings(quiz: Quiz, settings: QuizSettings) -> Quiz:
         errors[""] = _("Lựa chọn không hợp lệ.")
     if errors:
         raise ValidationError(errors)
+    _carry_settings(quiz, settings)
     for name, value in vars(settings).items():
         setattr(quiz, name, value)
     db.session.flush()
     return quiz
+
+
+def _carry_settings(quiz: Quiz, settings: QuizSettings) -> None:
+    """Write the settings that change to the quiz file of the quiz's module (the pass mark) and to the
+    same module (same key) of the course's draft, where that still has the quiz's old value."""
+    changed = {name: value for name, value in vars(settings).items() if getattr(quiz, name) != value}
+    if not changed:
+        return
+    module = db.session.get(Module, quiz.module_id)
+    same_module = (select(Module.id).join(CourseVersion, Module.version_id == CourseVersion.id)
+                   .where(CourseVersion.course_id == module.version.course_id, Module.key == module.key,
+                          CourseVersion.status == DRAFT, Module.id != module.id))
+    drafts = list(db.session.scalars(select(Quiz).where(Quiz.module_id.in_(same_module))))
+    for draft in drafts:
+        for name, value in changed.items():
+            if getattr(draft, name) == getattr(quiz, name):
+                setattr(draft, name, value)
+    if "pass_mark" in changed:
+        for source in db.session.scalars(select(ModuleQuizSource).where(
+                ModuleQuizSource.module_id.in_(same_module) | (ModuleQuizSource.module_id == module.id))):
+            if source.module_id == module.id or source.pass_mark == quiz.pass_mark:
+                source.pass_mark = changed["pass_mark"]
 
 
 # -- attempts -------------------------------------------------------------------------------------

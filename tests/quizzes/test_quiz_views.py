@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from lms import ROOT
 from lms.core.db import db
 from lms.courses import operations as course_ops
-from lms.quizzes.models import GRADED, Attempt, AttemptAnswer, Question
+from lms.quizzes.models import GRADED, Attempt, AttemptAnswer, Question, Quiz
 from tests.conftest import html_text
 from tests.quizzes.test_engine_support import (  # noqa: F401
     ESSAY_GIFT, KEY_MARKERS, T0, build_course, quiz_setup, right_form,
@@ -489,6 +489,29 @@ def test_quiz_settings(client, auth, quiz_setup):
     assert refused.status_code == 422 and "Hãy chọn thời điểm đóng bài kiểm tra" in html_text(refused)
     db.session.refresh(quiz)
     assert quiz.pass_mark == 80 and quiz.closes_at is not None
+
+
+def test_settings_changed_after_a_draft_was_made_stay_in_the_next_version_and_the_package(client, auth, quiz_setup):
+    """Changed under Cài đặt, the pass mark came back as it was when the next version was published
+    (it is also the module's, from its quiz file) and the package export still wrote the old one; the
+    time limit came back as it was when a draft made before the change was published."""
+    from lms.courses.package import package_of
+
+    course, module = quiz_setup.course, quiz_setup.module
+    draft_before = course_ops.draft_of(course)  # a draft made before the change, its pass mark untouched
+    _trainer(client, auth)
+    response = client.post(f"/quizzes/{quiz_setup.quiz.id}/settings", data={
+        "pass_mark": "75", "max_attempts": "0", "grading_method": "highest", "time_limit_minutes": "20",
+        "feedback_when": "immediately", "review_when": "after_submit", "questions_per_page": "5"})
+    assert response.status_code == 302
+    assert [m.pass_mark for m in package_of(quiz_setup.version).modules] == [75]
+    draft_module = next(m for m in draft_before.modules if m.key == module.key)
+    db.session.refresh(draft_module.quiz_source)
+    assert draft_module.quiz_source.pass_mark == 75
+    assert 'value="75"' in html_text(client.get(f"/author/modules/{draft_module.id}/edit"))
+    course_ops.publish(draft_before)
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == draft_module.id))
+    assert (quiz.pass_mark, quiz.time_limit_minutes) == (75, 20)
 
 
 def test_other_trainers_and_learners_cannot_manage(app, client, auth, quiz_setup, make):
