@@ -177,7 +177,12 @@ def test_the_module_form_takes_rules_checks_them_by_line_and_keeps_what_was_type
     db.session.expire_all()
     quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
     assert [(s.question_id is None, s.count) for s in quiz.slots] == [(False, 1), (False, 1), (True, 3)]
-    assert "2 cố định · 3 rút ngẫu nhiên" in html_text(trainer_client.get(f"/quizzes/courses/{course.id}"))
+    bank = html_text(trainer_client.get(f"/quizzes/courses/{course.id}"))
+    assert "2 cố định · 3 rút ngẫu nhiên" in bank
+    # The bank names each category by the path a rule is written with (it showed "Chương 1" alone,
+    # which a rule cannot use and which two chapters of two laws would share).
+    assert re.findall(r"<summary>([^<]*) \((\d+)\)</summary>", bank) == [
+        ("Luật Công đoàn", "0"), ("Luật Công đoàn/Chương 1", "6"), ("Ôn tập", "2")]
     # Once the bank has the categories, the form lists them with their sizes.
     assert trainer_client.post(f"/author/courses/{course.id}/draft").status_code == 302
     db.session.expire_all()
