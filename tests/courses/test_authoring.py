@@ -111,6 +111,12 @@ def test_create_add_reorder_and_preview_each_track(trainer, course):
     business_key = next(m.key for m in version(course, 1).modules if m.title == BUSINESS)
     shown = html_text(trainer.get(f"/author/courses/{course.id}/preview?track=business&module={business_key}"))
     assert "Doanh nghiệp" in shown
+    # one main heading, the course's: the module's title was a second <h1>
+    assert shown.count("<h1") == 1 and f"<h2>{BUSINESS}</h2>" in shown
+    # the modules' tracks in the page's language (they were Vietnamese in English)
+    trainer.post("/language", data={"lang": "en"})
+    shown = html_text(trainer.get(f"/author/courses/{course.id}/preview?track=business"))
+    assert "· Business and production</span>" in shown and "Sản xuất kinh doanh" not in shown
     assert trainer.get(f"/author/courses/{course.id}/preview?track=public&module={business_key}").status_code == 404
     assert "<strong>chung</strong>" in trainer.get(f"/author/courses/{course.id}/preview").get_data(as_text=True)
 
@@ -220,6 +226,7 @@ def test_markdown_preview_does_not_save_and_is_sanitised(trainer, course):
     body = r.get_data(as_text=True)
     preview = body[body.index('id="preview-heading"'):]
     assert "<h2>Tiêu đề mới</h2>" in preview and "<strong>đậm</strong>" in preview
+    assert body.count("<h1") == 1 and "<h3>Tên đang gõ</h3>" in preview  # the page's heading stays the one <h1>
     assert "<script" not in body.lower().replace("&lt;script", "")  # the typed tag only ever appears escaped
     assert "href=\"javascript:" not in preview and "<a " not in preview  # the link is left as plain text
     assert "Tên đang gõ" in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # what was typed is kept
