@@ -464,7 +464,10 @@ def test_an_import_with_errors_keeps_what_was_sent_to_correct_it(app, client, au
 def test_quiz_settings(client, auth, quiz_setup):
     _trainer(client, auth)
     url = f"/quizzes/{quiz_setup.quiz.id}/settings"
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # the server's messages ("Điểm đạt phải là số phần trăm từ 1 đến 100."), not the browser's own, in its language
+    assert re.search(r"<form [^>]*novalidate", html_text(page))
     response = client.post(url, data={
         "pass_mark": "80", "max_attempts": "3", "grading_method": "average", "time_limit_minutes": "20",
         "feedback_when": "after_close", "review_when": "after_submit", "closes_at": "2026-03-05T17:00",
