@@ -245,6 +245,12 @@ def test_long_module_is_warned_not_refused(trainer, course):
     r = trainer.post(f"/author/courses/{course.id}/modules/new", data={"title": "Quá dài", "duration_minutes": "500", "save": "1"})
     assert r.status_code == 422 and "Thời lượng phải từ 1 đến 240 phút" in html_text(r)
     assert 'value="Quá dài"' in r.get_data(as_text=True)
+    # with the title missing too, both are said at once (the duration's came only once the title was
+    # fixed, the page meanwhile advising to split a "500-minute" lesson)
+    r = trainer.post(f"/author/courses/{course.id}/modules/new", data={"title": "", "duration_minutes": "500", "save": "1"})
+    page = html_text(r)
+    assert r.status_code == 422 and "Vui lòng nhập tên bài học." in page and "Thời lượng phải từ 1 đến 240 phút" in page
+    assert "nên chia thành các bài ngắn hơn" not in page
 
 
 def test_uploads_are_checked_and_served_safely(app, trainer, course, province):
