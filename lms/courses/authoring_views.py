@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import ROLE_TRAINER, User
@@ -69,6 +70,13 @@ class SettingsForm(BaseForm):
     certificate_hours = IntegerField(_l("Số giờ in trên giấy chứng nhận"), validators=[Optional(), NumberRange(1, 1000)])
     validity_months = IntegerField(_l("Thời hạn giấy chứng nhận (tháng; để trống nếu không có hạn)"),
                                    validators=[Optional(), NumberRange(1, 240)])
+
+    def validate_sources(self, field):
+        """A source line's address is checked with the other fields, so that every error shows at once."""
+        try:
+            parse_sources(field.data)
+        except ValidationError as exc:
+            raise FieldError(exc.errors["sources"]) from None
 
 
 class ModuleForm(BaseForm):

@@ -304,6 +304,11 @@ def test_settings_keep_typed_values_on_error(trainer, course):
     assert trainer.get(url).status_code == 200
     r = trainer.post(url, data={"title": "Tên mới", "sources": "Bộ luật Lao động | ftp://x"})
     assert r.status_code == 422 and "http://" in html_text(r) and 'value="Tên mới"' in r.get_data(as_text=True)
+    # every error at once: the source's came only after the hours were put right
+    r = trainer.post(url, data={"title": "", "certificate_hours": "0", "sources": "Bộ luật Lao động | ftp://x"})
+    page = html_text(r)
+    assert r.status_code == 422 and "Vui lòng nhập tên khóa học." in page and "1 đến 1000" in page
+    assert "Dòng 1: địa chỉ phải bắt đầu bằng http:// hoặc https://." in page
     r = trainer.post(url, data={"title": "Tên mới", "tracks": ["business"], "reviewed_on": "2026-01-05",
                                 "sources": "Bộ luật Lao động 2019 | https://example.vn/blld"})
     assert r.status_code == 302
