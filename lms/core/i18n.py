@@ -104,9 +104,14 @@ def format_percent(part: float | int, whole: float | int, decimals: int = 1) -> 
 
 
 def format_date(value: dt.date | dt.datetime | None) -> str:
-    """05/03/2026 in every language (the Vietnamese convention)."""
+    """05/03/2026 in every language (the Vietnamese convention). A moment (a stored ``*_at``, in UTC) is
+    the day it falls on in Vietnam: a course completed at 05:48 on 08/03 is not "07/03"."""
     if value is None:
         return ""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        from lms.core.clock import local_date
+
+        value = local_date(value)
     return value.strftime("%d/%m/%Y")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import ROLE_TRAINER, User
@@ -70,11 +71,19 @@ class SettingsForm(BaseForm):
     validity_months = IntegerField(_l("Thời hạn giấy chứng nhận (tháng; để trống nếu không có hạn)"),
                                    validators=[Optional(), NumberRange(1, 240)])
 
+    def validate_sources(self, field):
+        """A source line's address is checked with the other fields, so that every error shows at once."""
+        try:
+            parse_sources(field.data)
+        except ValidationError as exc:
+            raise FieldError(exc.errors["sources"]) from None
+
 
 class ModuleForm(BaseForm):
     title = StringField(_l("Tên bài học"), validators=[DataRequired(_l("Vui lòng nhập tên bài học.")), Length(max=300)])
     duration_minutes = IntegerField(_l("Thời lượng (phút)"), default=10,
-                                    validators=[InputRequired(_l("Vui lòng nhập thời lượng."))])
+                                    validators=[InputRequired(_l("Vui lòng nhập thời lượng.")),
+                                                NumberRange(1, 240, _l("Thời lượng phải từ 1 đến 240 phút."))])
     tracks = TrackChecksField(_l("Khu vực"))
     content = TextAreaField(_l("Nội dung (Markdown)"), validators=[Optional(), Length(max=200_000)])
     quiz = TextAreaField(_l("Bài kiểm tra cuối bài (GIFT hoặc Aiken)"), validators=[Optional(), Length(max=200_000)])
@@ -421,7 +430,8 @@ def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, 
             status = 422
     return render_template(
         "courses/authoring_module.html", course=course, version=version, module=module, form=form,
-        preview_html=preview_html, duration_warning=_duration_warning(form.duration_minutes.data),
+        preview_html=preview_html,
+        duration_warning=None if form.duration_minutes.errors else _duration_warning(form.duration_minutes.data),
         limit=operations.MAX_DURATION_WARNING, assets=version.assets, categories=quiz_queries.category_sizes(course),
     ), status
 

@@ -454,7 +454,7 @@ def _read_files(files: dict[str, bytes], problems: _Problems, tracks: Sequence[s
             m.error(modules_node, _("modules phải là danh sách bài học (ít nhất một bài)"))
         else:
             for item in modules_node.value:
-                module = _read_module(m, item, files, known, pkg.track_codes, used, texts)
+                module = _read_module(m, item, files, known, pkg, used, texts)
                 if module is not None:
                     pkg.modules.append(module)
 
@@ -507,7 +507,7 @@ def _read_sources(m: _Manifest, node: yaml.Node) -> list[dict]:
 
 
 def _read_module(m: _Manifest, node: yaml.Node, files: dict[str, bytes], known: Sequence[str],
-                 course_tracks: list[str], used: dict[str, int], texts: dict[str, str]) -> PackageModule | None:
+                 pkg: Package, used: dict[str, int], texts: dict[str, str]) -> PackageModule | None:
     entry = m.mapping(node, MODULE_KEYS, MODULE_REQUIRED, _("Bài học ở dòng %(line)s", line=_line(node)))
     if entry is None:
         return None
@@ -548,7 +548,7 @@ def _read_module(m: _Manifest, node: yaml.Node, files: dict[str, bytes], known: 
             ok = False
         else:
             codes = [c for c in known if c in codes]  # stored, and written back, in display order
-            outside = [c for c in codes if course_tracks and c not in course_tracks]
+            outside = [c for c in codes if pkg.track_codes and c not in pkg.track_codes]
             if outside:
                 m.warn(entry["tracks"], _("khu vực %(codes)s không có trong danh sách khu vực của khóa học",
                                           codes=", ".join(outside)))
@@ -565,7 +565,8 @@ def _read_module(m: _Manifest, node: yaml.Node, files: dict[str, bytes], known: 
                                             n=duration, max=DURATION_WARNING))
 
     if "quiz" in entry:
-        ok = _read_quiz(m, entry["quiz"], files, used, texts, module) and ok
+        quiz_ok = _read_quiz(m, entry["quiz"], files, used, texts, module)
+        ok = quiz_ok and ok
         if "pass_mark" in entry:
             mark = m.integer(entry["pass_mark"], 1, 100, _("điểm đạt phải là số phần trăm từ 1 đến 100"))
             ok = ok and mark is not None
@@ -573,7 +574,7 @@ def _read_module(m: _Manifest, node: yaml.Node, files: dict[str, bytes], known: 
         else:
             module.pass_mark = DEFAULT_PASS_MARK
         if "random" in entry:
-            ok = _read_draws(m, entry["random"], module) and ok
+            ok = _read_draws(m, entry["random"], module, pkg.code if quiz_ok else None) and ok
     else:
         for key in ("pass_mark", "random"):
             if key in entry:
@@ -582,9 +583,18 @@ def _read_module(m: _Manifest, node: yaml.Node, files: dict[str, bytes], known: 
     return module if ok else None
 
 
-def _read_draws(m: _Manifest, node: yaml.Node, module: PackageModule) -> bool:
-    """``random:`` — a list of "<count> <category>" (questions drawn at random for each attempt)."""
-    from lms.quizzes.operations import format_draws, parse_draws
+def _read_draws(m: _Manifest, node: yaml.Node, module: PackageModule, code: str | None) -> bool:
+    """``random:`` — a list of "<count> <category>" (questions drawn at random for each attempt).
+
+    Given the course ``code`` (None when the module's quiz file has errors of its own), each rule is
+    checked against its pool as publishing checks it: the quiz file's questions of the category and,
+    for a course that exists, its bank's. So a pool too small is reported with its line here, with the
+    package's other errors, and also for a package imported as a draft. The pools need the application
+    (its question types and database); a package read outside it has only its rules' form checked.
+    """
+    from flask import has_app_context
+
+    from lms.quizzes.operations import format_draws, parse_draws, pool_problems
 
     if not isinstance(node, yaml.SequenceNode) or not node.value:
         m.error(node, _("random phải là danh sách, ví dụ [\"3 Luật Công đoàn/Chương 1\"]"))
@@ -595,10 +605,22 @@ def _read_draws(m: _Manifest, node: yaml.Node, module: PackageModule) -> bool:
         text = str(value).strip() if isinstance(value, str) else ""
         lines.append(text or "?")  # not a "<count> <category>" text: reported on its own line
     draws, problems = parse_draws("\n".join(lines), [_line(item) for item in node.value])
+    if code is not None and has_app_context():
+        problems += pool_problems(code, _course_id(code), module.quiz_text or "", module.quiz_format or "gift", draws)
     for number, message in problems:
         m.problems.error(MANIFEST, number, message)
     module.draws = format_draws(draws)
     return not problems
+
+
+def _course_id(code: str) -> int | None:
+    """The id of the course with ``code``, whose bank a new version's draws also use; None for a new course."""
+    from sqlalchemy import select
+
+    from lms.core.db import db
+    from lms.courses.models import Course
+
+    return db.session.scalar(select(Course.id).where(Course.code == code)) if code else None
 
 
 def _check_markdown(name: str, content: str, problems: _Problems) -> None:

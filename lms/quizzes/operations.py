@@ -31,7 +31,7 @@ from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _
 from lms.courses import operations as course_operations
-from lms.courses.models import Course, CourseVersion, Enrolment, Module, ModuleQuizSource
+from lms.courses.models import DRAFT, Course, CourseVersion, Enrolment, Module, ModuleQuizSource
 from lms.quizzes.formats import parse
 from lms.quizzes.models import (
     FEEDBACK_WHEN, GRADED, GRADING_METHODS, IN_PROGRESS, NEEDS_GRADING, REVIEW_WHEN, SUBMITTED, Attempt,
@@ -152,20 +152,29 @@ def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[
     of that category (those are drawn, not fixed); a description is never drawn.
     """
     draws, problems = parse_draws(draws_text)
+    return sorted(problems + pool_problems(course.code, course.id, text, fmt, draws), key=lambda problem: problem[0])
+
+
+def pool_problems(code: str, course_id: int | None, text: str, fmt: str, draws: list[Draw]) -> list[tuple[int, str]]:
+    """Each rule of ``draws`` whose category, in the bank of the course ``course_id`` (None: a course not
+    created yet) together with the quiz file ``text``, is missing or has too few questions, as
+    (the rule's line, message). ``code`` names the course's own category (questions without a category)."""
     if not draws:
-        return problems
+        return []
     pools: dict[str, set] = {}
-    for category in db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)):
-        pools.setdefault(category_path(category), set())
-    for question in db.session.scalars(
-            select(Question).options(joinedload(Question.category))
-            .where(Question.course_id == course.id, Question.type != "description")):
-        pools.setdefault(category_path(question.category), set()).add(_stored_content(question))
+    if course_id is not None:
+        for category in db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course_id)):
+            pools.setdefault(category_path(category), set())
+        for question in db.session.scalars(
+                select(Question).options(joinedload(Question.category))
+                .where(Question.course_id == course_id, Question.type != "description")):
+            pools.setdefault(category_path(question.category), set()).add(_stored_content(question))
     for parsed in parse(text, fmt).questions:
         if parsed["type"] == "description":
             continue
         data, _problems = data_from_parsed(parsed)
-        pools.setdefault("/".join(_course_category_parts(course, parsed.get("category"))), set()).add(_parsed_content(parsed, data))
+        pools.setdefault("/".join(category_parts(parsed.get("category")) or [code]), set()).add(_parsed_content(parsed, data))
+    problems = []
     for draw in draws:
         if draw.category not in pools:
             problems.append((draw.line, _("danh mục “%(c)s” không có trong ngân hàng câu hỏi của khóa học "
@@ -173,7 +182,7 @@ def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[
         elif len(pools[draw.category]) < draw.count:
             problems.append((draw.line, _("danh mục “%(c)s” chỉ có %(have)s câu hỏi, không đủ để rút %(n)s câu",
                                           c=draw.category, have=len(pools[draw.category]), n=draw.count)))
-    return sorted(problems, key=lambda problem: problem[0])
+    return problems
 
 
 def data_from_parsed(parsed: dict) -> tuple[dict, list[str]]:
@@ -454,6 +463,13 @@ class QuizSettings:
 
 
 def update_settings(quiz: Quiz, settings: QuizSettings) -> Quiz:
+    """Set the quiz's policies.
+
+    The pass mark is also the module's (its quiz file's, as the module form and a course package give
+    it): it is written there too, so that the package export and the next version keep it. A draft
+    made before the change has its own copy of the quiz, published later: each setting it still has
+    as it was follows the change (a draft's own changes stand), instead of coming back at publishing.
+    """
     errors = {}
     if not 1 <= settings.pass_mark <= 100:
         errors["pass_mark"] = _("Điểm đạt phải là số phần trăm từ 1 đến 100.")
@@ -468,10 +484,33 @@ def update_settings(quiz: Quiz, settings: QuizSettings) -> Quiz:
         errors[""] = _("Lựa chọn không hợp lệ.")
     if errors:
         raise ValidationError(errors)
+    _carry_settings(quiz, settings)
     for name, value in vars(settings).items():
         setattr(quiz, name, value)
     db.session.flush()
     return quiz
+
+
+def _carry_settings(quiz: Quiz, settings: QuizSettings) -> None:
+    """Write the settings that change to the quiz file of the quiz's module (the pass mark) and to the
+    same module (same key) of the course's draft, where that still has the quiz's old value."""
+    changed = {name: value for name, value in vars(settings).items() if getattr(quiz, name) != value}
+    if not changed:
+        return
+    module = db.session.get(Module, quiz.module_id)
+    same_module = (select(Module.id).join(CourseVersion, Module.version_id == CourseVersion.id)
+                   .where(CourseVersion.course_id == module.version.course_id, Module.key == module.key,
+                          CourseVersion.status == DRAFT, Module.id != module.id))
+    drafts = list(db.session.scalars(select(Quiz).where(Quiz.module_id.in_(same_module))))
+    for draft in drafts:
+        for name, value in changed.items():
+            if getattr(draft, name) == getattr(quiz, name):
+                setattr(draft, name, value)
+    if "pass_mark" in changed:
+        for source in db.session.scalars(select(ModuleQuizSource).where(
+                ModuleQuizSource.module_id.in_(same_module) | (ModuleQuizSource.module_id == module.id))):
+            if source.module_id == module.id or source.pass_mark == quiz.pass_mark:
+                source.pass_mark = changed["pass_mark"]
 
 
 # -- attempts -------------------------------------------------------------------------------------

@@ -408,15 +408,16 @@ def statistics(quiz: Quiz) -> tuple[int, list[QuestionStats]]:
     return attempts, stats
 
 
-def bank(course: Course) -> list[tuple[QuestionCategory, list[Question]]]:
-    """The course's categories (by path) with their questions (2 queries)."""
+def bank(course: Course) -> list[tuple[QuestionCategory, str, list[Question]]]:
+    """The course's categories with their paths, as draw rules name them ("Luật Công đoàn/Chương 1"),
+    in Vietnamese order, and their questions (2 queries: a category's parent is among those loaded)."""
     categories = list(db.session.scalars(select(QuestionCategory).where(QuestionCategory.course_id == course.id)))
     questions = list(db.session.scalars(select(Question).where(Question.course_id == course.id).order_by(Question.id)))
     by_category: dict[int, list[Question]] = {}
     for question in questions:
         by_category.setdefault(question.category_id, []).append(question)
-    rows = [(c, by_category.get(c.id, [])) for c in categories]
-    rows.sort(key=lambda row: category_path(row[0]))
+    rows = [(c, category_path(c), by_category.get(c.id, [])) for c in categories]
+    rows.sort(key=lambda row: text_sort_key(row[1]))
     return rows
 
 

@@ -48,3 +48,6 @@ def test_vietnamese_number_and_date_formats(ctx):
     assert format_percent(41, 2701) == "1,5%"
     assert format_percent(1, 0) == "–"
     assert format_date(dt.date(2026, 3, 5)) == "05/03/2026"
+    # a stored moment (UTC) is dated as in Vietnam: 22:48 UTC on 7 March is 05:48 on 8 March there
+    # (the course page said a course completed that morning was completed "07/03/2026")
+    assert format_date(dt.datetime(2026, 3, 7, 22, 48, tzinfo=dt.timezone.utc)) == "08/03/2026"

@@ -111,6 +111,12 @@ def test_create_add_reorder_and_preview_each_track(trainer, course):
     business_key = next(m.key for m in version(course, 1).modules if m.title == BUSINESS)
     shown = html_text(trainer.get(f"/author/courses/{course.id}/preview?track=business&module={business_key}"))
     assert "Doanh nghiệp" in shown
+    # one main heading, the course's: the module's title was a second <h1>
+    assert shown.count("<h1") == 1 and f"<h2>{BUSINESS}</h2>" in shown
+    # the modules' tracks in the page's language (they were Vietnamese in English)
+    trainer.post("/language", data={"lang": "en"})
+    shown = html_text(trainer.get(f"/author/courses/{course.id}/preview?track=business"))
+    assert "· Business and production</span>" in shown and "Sản xuất kinh doanh" not in shown
     assert trainer.get(f"/author/courses/{course.id}/preview?track=public&module={business_key}").status_code == 404
     assert "<strong>chung</strong>" in trainer.get(f"/author/courses/{course.id}/preview").get_data(as_text=True)
 
@@ -220,6 +226,7 @@ def test_markdown_preview_does_not_save_and_is_sanitised(trainer, course):
     body = r.get_data(as_text=True)
     preview = body[body.index('id="preview-heading"'):]
     assert "<h2>Tiêu đề mới</h2>" in preview and "<strong>đậm</strong>" in preview
+    assert body.count("<h1") == 1 and "<h3>Tên đang gõ</h3>" in preview  # the page's heading stays the one <h1>
     assert "<script" not in body.lower().replace("&lt;script", "")  # the typed tag only ever appears escaped
     assert "href=\"javascript:" not in preview and "<a " not in preview  # the link is left as plain text
     assert "Tên đang gõ" in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body  # what was typed is kept
@@ -238,6 +245,12 @@ def test_long_module_is_warned_not_refused(trainer, course):
     r = trainer.post(f"/author/courses/{course.id}/modules/new", data={"title": "Quá dài", "duration_minutes": "500", "save": "1"})
     assert r.status_code == 422 and "Thời lượng phải từ 1 đến 240 phút" in html_text(r)
     assert 'value="Quá dài"' in r.get_data(as_text=True)
+    # with the title missing too, both are said at once (the duration's came only once the title was
+    # fixed, the page meanwhile advising to split a "500-minute" lesson)
+    r = trainer.post(f"/author/courses/{course.id}/modules/new", data={"title": "", "duration_minutes": "500", "save": "1"})
+    page = html_text(r)
+    assert r.status_code == 422 and "Vui lòng nhập tên bài học." in page and "Thời lượng phải từ 1 đến 240 phút" in page
+    assert "nên chia thành các bài ngắn hơn" not in page
 
 
 def test_uploads_are_checked_and_served_safely(app, trainer, course, province):
@@ -291,6 +304,11 @@ def test_settings_keep_typed_values_on_error(trainer, course):
     assert trainer.get(url).status_code == 200
     r = trainer.post(url, data={"title": "Tên mới", "sources": "Bộ luật Lao động | ftp://x"})
     assert r.status_code == 422 and "http://" in html_text(r) and 'value="Tên mới"' in r.get_data(as_text=True)
+    # every error at once: the source's came only after the hours were put right
+    r = trainer.post(url, data={"title": "", "certificate_hours": "0", "sources": "Bộ luật Lao động | ftp://x"})
+    page = html_text(r)
+    assert r.status_code == 422 and "Vui lòng nhập tên khóa học." in page and "1 đến 1000" in page
+    assert "Dòng 1: địa chỉ phải bắt đầu bằng http:// hoặc https://." in page
     r = trainer.post(url, data={"title": "Tên mới", "tracks": ["business"], "reviewed_on": "2026-01-05",
                                 "sources": "Bộ luật Lao động 2019 | https://example.vn/blld"})
     assert r.status_code == 302

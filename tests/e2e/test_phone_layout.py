@@ -153,3 +153,23 @@ def test_the_admins_tables_keep_readable_columns_on_a_phone(server, new_page):
     boxes = page.locator("form.filters input.date").evaluate_all(BOXES)
     assert len(boxes) == 2, boxes
     assert all(box["height"] >= 44 and box["inner"] >= box["text"] for box in boxes), boxes
+
+
+def test_a_trainers_settings_and_package_forms_fit_a_finger_on_a_phone(server, new_page):
+    """The quiz's closing time was an unstyled date-and-time input 21 px tall, the package page's
+    "Giữ là bản nháp" a bare 13 px checkbox under its label, and the package page's list of courses
+    one word a line; each is now a finger's height (44 px) and the list reads as cards."""
+    page = new_page()
+    login(page, server, "trainer")
+    _follow(page, server, "/author/", "main a[href*='/author/courses/']", "main a[href*='/quizzes/courses/']",
+            "main table a[href$='/settings']")
+    boxes = page.locator("#closes_at").evaluate_all(BOXES)
+    assert boxes and boxes[0]["height"] >= 44, boxes
+    shot(page, "phone-quiz-settings")
+
+    page.goto(server.url + "/author/packages/import")
+    _fits(page, "package-import")
+    draft = page.locator("label[for=draft]").evaluate("l => l.getBoundingClientRect().height")
+    assert draft >= 44, draft
+    page.locator("label[for=draft]").click()  # the label, a finger's target, ticks the box
+    assert page.locator("#draft").is_checked()

@@ -177,7 +177,12 @@ def test_the_module_form_takes_rules_checks_them_by_line_and_keeps_what_was_type
     db.session.expire_all()
     quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == module.id))
     assert [(s.question_id is None, s.count) for s in quiz.slots] == [(False, 1), (False, 1), (True, 3)]
-    assert "2 cố định · 3 rút ngẫu nhiên" in html_text(trainer_client.get(f"/quizzes/courses/{course.id}"))
+    bank = html_text(trainer_client.get(f"/quizzes/courses/{course.id}"))
+    assert "2 cố định · 3 rút ngẫu nhiên" in bank
+    # The bank names each category by the path a rule is written with (it showed "Chương 1" alone,
+    # which a rule cannot use and which two chapters of two laws would share).
+    assert re.findall(r"<summary>([^<]*) \((\d+)\)</summary>", bank) == [
+        ("Luật Công đoàn", "0"), ("Luật Công đoàn/Chương 1", "6"), ("Ôn tập", "2")]
     # Once the bank has the categories, the form lists them with their sizes.
     assert trainer_client.post(f"/author/courses/{course.id}/draft").status_code == 302
     db.session.expire_all()
@@ -233,3 +238,38 @@ def test_a_package_whose_rules_the_bank_cannot_meet_imports_nothing(province, tm
         import_package(read_package(write_folder(tmp_path / "p", files)), province["users"]["trainer"])
     assert "chỉ có 2 câu hỏi, không đủ để rút 5 câu" in "\n".join(str(p) for p in caught.value.errors)
     assert db.session.scalar(select(func.count(ModuleQuizSource.id))) == 0
+
+
+def test_a_pool_too_small_is_reported_with_its_manifest_line_and_the_other_errors(province, tmp_path):
+    """The trainer sees the draw's shortfall as course.yaml:<line> at once with the package's other errors,
+    also for a package kept as a draft (which is never published, where the bank used to be checked)."""
+    manifest = RANDOM_MANIFEST.replace("- 1 Chương 1", "- 5 Chương 1").replace("  duration: 12\n", "  duration: 0\n")
+    files = {**canonical_files(manifest), "01-gioi-thieu.gift": PACKAGE_GIFT.encode()}
+    with pytest.raises(PackageError) as caught:
+        read_package(write_folder(tmp_path / "p", files), tracks=TRACKS)
+    errors = [str(p) for p in caught.value.errors]
+    assert "course.yaml:17: danh mục “Chương 1” chỉ có 2 câu hỏi, không đủ để rút 5 câu" in errors, errors
+    assert any(e.startswith("course.yaml:21: thời lượng") for e in errors), errors
+
+    files = {**canonical_files(RANDOM_MANIFEST.replace("- 1 Chương 1", "- 1 Chương 9")),
+             "01-gioi-thieu.gift": PACKAGE_GIFT.encode()}
+    with pytest.raises(PackageError) as caught:
+        read_package(write_folder(tmp_path / "q", files), tracks=TRACKS)
+    assert [str(p) for p in caught.value.errors] == [
+        "course.yaml:17: danh mục “Chương 9” không có trong ngân hàng câu hỏi của khóa học hay trong tệp bài kiểm tra"]
+    assert db.session.scalar(select(func.count(ModuleQuizSource.id))) == 0
+
+
+def test_a_package_draws_from_the_bank_of_the_course_it_updates(province, tmp_path):
+    """For a new version of an existing course, the bank's questions of the category join the pool, as
+    when the module is saved in the browser or the course published."""
+    trainer = province["users"]["trainer"]
+    files = {**canonical_files(RANDOM_MANIFEST.replace("- 1 Chương 1", "- 2 Chương 1")),
+             "01-gioi-thieu.gift": PACKAGE_GIFT.encode()}
+    import_package(read_package(write_folder(tmp_path / "a", files)), trainer)
+    # The next version asks for 3; its file has only one question of the chapter, the bank the two of before.
+    gift = PACKAGE_GIFT.replace("::R2:: Câu hai {F}", "::R3:: Câu ba {T}")
+    files = {**canonical_files(RANDOM_MANIFEST.replace("- 1 Chương 1", "- 3 Chương 1")),
+             "01-gioi-thieu.gift": gift.encode()}
+    version = import_package(read_package(write_folder(tmp_path / "b", files)), trainer, draft=True)
+    assert version.modules[0].quiz_source.draws == "3 Chương 1\n"

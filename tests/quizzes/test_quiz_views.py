@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from lms import ROOT
 from lms.core.db import db
 from lms.courses import operations as course_ops
-from lms.quizzes.models import GRADED, Attempt, AttemptAnswer, Question
+from lms.quizzes.models import GRADED, Attempt, AttemptAnswer, Question, Quiz
 from tests.conftest import html_text
 from tests.quizzes.test_engine_support import (  # noqa: F401
     ESSAY_GIFT, KEY_MARKERS, T0, build_course, quiz_setup, right_form,
@@ -278,6 +278,30 @@ def test_essay_grading_flow(app, client, auth, province):
     assert "Đáp án đúng" in html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
 
 
+def test_a_trainer_whose_grading_completes_a_course_is_told_whose_certificate_it_is(app, client, auth, province):
+    """Grading the last essay completes the cadre's course and issues their certificate in the trainer's
+    request: the trainer read "Bạn đã được cấp giấy chứng nhận số …" ("you have been issued"), meant for
+    the cadre; they are told the cadre's name instead."""
+    from lms.core.settings import save_settings
+
+    save_settings({"signer_name": "Nguyễn Văn Ký", "public_base_url": "https://hoc.congdoan.example"})
+    built = build_course(province["users"]["trainer"], code="TU-LUAN", gift=ESSAY_GIFT, pass_mark=75)
+    course_ops.enrol(province["cadre_a"], built.course)
+    learner = app.test_client()
+    learner.post("/login", data={"username": "cadre", "password": "mat-khau-thu-nghiem"})
+    attempt_id = _start(learner, built)
+    for position in (1, 2):
+        learner.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(built, attempt_id, position))
+    learner.post(f"/quizzes/attempts/{attempt_id}/submit")
+
+    _trainer(client, auth)
+    answer = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == 2))
+    page = html_text(client.post(f"/quizzes/answers/{answer.id}/grade", data={f"a{answer.id}-mark": "1"},
+                                 follow_redirects=True))
+    assert "Bạn đã được cấp" not in page
+    assert re.search(r"Nguyễn Thị Ánh đã hoàn thành khóa học và được cấp giấy chứng nhận số \d+/", page), page
+
+
 def test_statistics_page_and_missing_types(app, client, auth, quiz_setup):
     quiz_setup.quiz.slots[1].question.type = "hotspot"
     db.session.flush()
@@ -440,7 +464,10 @@ def test_an_import_with_errors_keeps_what_was_sent_to_correct_it(app, client, au
 def test_quiz_settings(client, auth, quiz_setup):
     _trainer(client, auth)
     url = f"/quizzes/{quiz_setup.quiz.id}/settings"
-    assert client.get(url).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200
+    # the server's messages ("Điểm đạt phải là số phần trăm từ 1 đến 100."), not the browser's own, in its language
+    assert re.search(r"<form [^>]*novalidate", html_text(page))
     response = client.post(url, data={
         "pass_mark": "80", "max_attempts": "3", "grading_method": "average", "time_limit_minutes": "20",
         "feedback_when": "after_close", "review_when": "after_submit", "closes_at": "2026-03-05T17:00",
@@ -465,6 +492,29 @@ def test_quiz_settings(client, auth, quiz_setup):
     assert refused.status_code == 422 and "Hãy chọn thời điểm đóng bài kiểm tra" in html_text(refused)
     db.session.refresh(quiz)
     assert quiz.pass_mark == 80 and quiz.closes_at is not None
+
+
+def test_settings_changed_after_a_draft_was_made_stay_in_the_next_version_and_the_package(client, auth, quiz_setup):
+    """Changed under Cài đặt, the pass mark came back as it was when the next version was published
+    (it is also the module's, from its quiz file) and the package export still wrote the old one; the
+    time limit came back as it was when a draft made before the change was published."""
+    from lms.courses.package import package_of
+
+    course, module = quiz_setup.course, quiz_setup.module
+    draft_before = course_ops.draft_of(course)  # a draft made before the change, its pass mark untouched
+    _trainer(client, auth)
+    response = client.post(f"/quizzes/{quiz_setup.quiz.id}/settings", data={
+        "pass_mark": "75", "max_attempts": "0", "grading_method": "highest", "time_limit_minutes": "20",
+        "feedback_when": "immediately", "review_when": "after_submit", "questions_per_page": "5"})
+    assert response.status_code == 302
+    assert [m.pass_mark for m in package_of(quiz_setup.version).modules] == [75]
+    draft_module = next(m for m in draft_before.modules if m.key == module.key)
+    db.session.refresh(draft_module.quiz_source)
+    assert draft_module.quiz_source.pass_mark == 75
+    assert 'value="75"' in html_text(client.get(f"/author/modules/{draft_module.id}/edit"))
+    course_ops.publish(draft_before)
+    quiz = db.session.scalar(select(Quiz).where(Quiz.module_id == draft_module.id))
+    assert (quiz.pass_mark, quiz.time_limit_minutes) == (75, 20)
 
 
 def test_other_trainers_and_learners_cannot_manage(app, client, auth, quiz_setup, make):
