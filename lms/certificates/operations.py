@@ -23,6 +23,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.cadres.models import Cadre, CadreTitle, TitleType
+from lms.cadres.operations import birth_date_problem
 from lms.certificates.models import REPLACED, REVOKED, VALID, Certificate, RegisterCounter
 from lms.core import clock, plugins
 from lms.core.clock import add_months, local_date
@@ -563,6 +564,10 @@ def reissue(old: Certificate, *, full_name: str, birth_date: dt.date | None, uni
         raise CertificateError(_("Chỉ cấp lại được giấy chứng nhận đang có hiệu lực."))
     if not nfc(full_name or "").strip():
         raise CertificateError({"full_name": _("Vui lòng nhập họ và tên.")})
+    # The cadre form's rule: a date it refuses would otherwise be printed on the certificate for good.
+    problem = birth_date_problem(birth_date, clock.local_today()) if birth_date is not None else None
+    if problem:
+        raise CertificateError({"birth_date": problem})
     result = nfc(result or "").strip() or old.result
     if not passed(result):
         raise CertificateError({"result": _("Giấy chứng nhận chỉ ghi kết quả đạt; với kết quả “%(result)s”, "

@@ -247,6 +247,27 @@ def test_revoke_and_reissue_through_the_pages(configured, client):
     assert client.get(f"/certificates/{other.id}/reissue").status_code == 403
 
 
+def test_a_reissue_refuses_a_birth_date_the_cadre_form_refuses(configured, client):
+    """A re-issue printed whatever birth date was typed, a future one included ("Sinh ngày: 01/01/2030"),
+    on a certificate that stays in the register for good."""
+    certificate = issue(configured["cadre_a"])
+    login(client, "union")
+    for typed in ("2030-01-01", "1900-05-03"):
+        response = client.post(f"/certificates/{certificate.id}/reissue",
+                               data={"full_name": "Nguyễn Thị Ánh Hồng", "birth_date": typed, "unit_name": "CĐCS May",
+                                     "result": "Giỏi"})
+        assert response.status_code == 200, typed
+        page = html_text(response)
+        assert "Ngày sinh " in page and "không hợp lệ: phải từ 01/01/1930" in page, typed
+        assert 'value="Nguyễn Thị Ánh Hồng"' in page and 'value="Giỏi"' in page
+    db.session.refresh(certificate)
+    assert certificate.status == VALID
+    assert db.session.scalar(sa.select(Certificate).where(Certificate.replaces_id == certificate.id)) is None
+    with pytest.raises(operations.CertificateError, match="Ngày sinh"):
+        operations.reissue(certificate, full_name="Nguyễn Thị Ánh", birth_date=dt.date(2030, 1, 1), unit_name="",
+                           result="Đạt")
+
+
 def test_every_post_needs_a_csrf_token(configured, client, csrf_on):
     certificate = issue(configured["cadre_a"])
     login_page = client.get("/login").get_data(as_text=True)
