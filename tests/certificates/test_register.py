@@ -106,6 +106,26 @@ def test_numbers_run_per_issuing_unit_and_year_and_serials_follow_the_pattern(co
     assert own.serial == f"{own.year}-0001/KCN"
 
 
+def test_a_serial_pattern_must_name_the_number_the_issuer_and_the_year(configured, client):
+    """Numbers restart every year in every issuing unit's register: a pattern without {year} gave the
+    1st certificate of 2025 and of 2026 the same serial, one without {issuer_short} the federation's and a
+    union's; the verification page then answered a serial with two certificates."""
+    for pattern in ("{number}/GCN-{issuer_short}", "{number}/GCN-LĐLĐ-{year}", "{number}/GCN"):
+        with pytest.raises(operations.CertificateError, match="phải có đủ"):
+            operations.check_serial_pattern(pattern)
+    assert operations.check_serial_pattern(" {year}-{number:04d}/{issuer_short} ") == "{year}-{number:04d}/{issuer_short}"
+    login(client, "admin")
+    page = html_text(client.post("/certificates/settings", data={
+        "issuer_parent": "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "issuer_name": "LIÊN ĐOÀN LAO ĐỘNG TỈNH THÁI NGUYÊN",
+        "issuer_short": "LĐLĐ", "place": "Thái Nguyên", "signer_on_behalf": "TM. BAN THƯỜNG VỤ", "signer_title": "CHỦ TỊCH",
+        "signer_name": "Trần Thị Ký", "serial_pattern": "{number}/GCN-{issuer_short}", "public_base_url": BASE_URL}))
+    assert "Mẫu số hiệu phải có đủ {number}, {issuer_short} và {year}" in page
+    assert 'value="{number}/GCN-{issuer_short}"' in page
+    from lms.core.settings import get_settings
+
+    assert get_settings()["serial_pattern"] == "{number}/GCN-{issuer_short}-{year}"
+
+
 def test_snapshot_and_expiry(configured):
     cadre = configured["cadre_a"]
     certificate = issue(cadre, validity_months=24, issued_on=dt.date(2024, 2, 29))
