@@ -154,16 +154,21 @@ def format_serial(pattern: str, *, number: int, issuer_short: str, year: int) ->
 
 
 def check_serial_pattern(pattern: str) -> str:
-    """The pattern, or a CertificateError when it uses unknown placeholders or lacks ``{number}``."""
+    """The pattern, or a CertificateError when it uses unknown placeholders or lacks one of ``{number}``,
+    ``{issuer_short}`` and ``{year}`` (each needed for serials to be unique)."""
     pattern = nfc(pattern or "").strip()
     try:
         names = {part[1] for part in Formatter().parse(pattern) if part[1] is not None}
         sample = format_serial(pattern, number=125, issuer_short="LĐLĐ", year=2026)
     except (ValueError, KeyError, IndexError, AttributeError):
         raise CertificateError({"serial_pattern": _("Mẫu số hiệu không hợp lệ.")}) from None
-    if not names <= SERIAL_FIELDS or "number" not in names:
+    # A number restarts every year in every issuing unit's register: a serial without the year or the
+    # issuer would be the same on two certificates (the 1st of 2025 and of 2026, the federation's and a union's).
+    if names != SERIAL_FIELDS:
         raise CertificateError({"serial_pattern": _(
-            "Mẫu số hiệu phải có {number} và chỉ dùng {number}, {issuer_short}, {year}.")})
+            "Mẫu số hiệu phải có đủ {number}, {issuer_short} và {year} (và không dùng tên nào khác): số vào sổ "
+            "bắt đầu lại từ 1 mỗi năm ở mỗi đơn vị cấp, thiếu năm hoặc đơn vị cấp thì hai giấy chứng nhận "
+            "sẽ trùng số hiệu.")})
     if len(sample) > 60:
         raise CertificateError({"serial_pattern": _("Mẫu số hiệu quá dài.")})
     return pattern
