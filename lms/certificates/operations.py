@@ -29,7 +29,7 @@ from lms.core import clock, plugins
 from lms.core.clock import add_months, local_date
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
-from lms.core.i18n import _, format_date
+from lms.core.i18n import _, format_date, stored_result
 from lms.core.settings import get_settings, save_settings
 from lms.core.text import fold, nfc
 from lms.courses import storage
@@ -573,7 +573,7 @@ def reissue(old: Certificate, *, full_name: str, birth_date: dt.date | None, uni
     problem = birth_date_problem(birth_date, clock.local_today()) if birth_date is not None else None
     if problem:
         raise CertificateError({"birth_date": problem})
-    result = nfc(result or "").strip() or old.result
+    result = stored_result(result) or old.result
     if not passed(result):
         raise CertificateError({"result": _("Giấy chứng nhận chỉ ghi kết quả đạt; với kết quả “%(result)s”, "
                                             "hãy thu hồi giấy chứng nhận.", result=result)})
