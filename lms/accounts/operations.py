@@ -11,6 +11,7 @@ from lms.cadres.models import cadre_code as normal_cadre_code
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
+from lms.core.text import nfc
 from lms.orgs.models import Unit
 
 
@@ -28,9 +29,14 @@ def create_user(username: str, password: str, role: str, unit_code: str | None =
         errors["password"] = str(_l("Mật khẩu cần ít nhất 8 ký tự."))
     unit = None
     if unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.strip()))
+        # Codes are stored in capitals (a code stored before that rule is still found as it was typed).
+        typed = nfc(unit_code).strip()
+        unit = db.session.scalar(select(Unit).where(Unit.code == typed)) or \
+            db.session.scalar(select(Unit).where(Unit.code == typed.upper()))
         if unit is None:
-            errors["unit_code"] = str(_l("Không có đơn vị mã %(code)s.", code=unit_code))
+            errors["unit_code"] = str(_l("Không có đơn vị mã %(code)s.", code=typed))
+        elif role == ROLE_UNION_ADMIN and not unit.is_active:  # a scope in which nothing can be done
+            errors["unit_code"] = str(_l("Đơn vị %(name)s đã giải thể hoặc sáp nhập.", name=unit.name))
     elif role == ROLE_UNION_ADMIN:
         errors["unit_code"] = str(_l("Quản trị công đoàn cần một đơn vị."))
     cadre = None
