@@ -17,6 +17,7 @@ from lms.core.auth import record_failure, throttle
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
 from lms.core.i18n import _l
+from lms.core.text import nfc
 from lms.orgs.models import Unit
 
 PASSWORD_MIN_LENGTH = 8
@@ -70,11 +71,15 @@ def _check_role_fields(errors: dict[str, str], role: str, unit_code: str | None,
     if role not in ROLES:
         errors["role"] = str(_l("Vai trò không hợp lệ: %(role)s (chọn một trong %(roles)s).", role=role, roles=", ".join(ROLES)))
     unit = None
-    unit_code = (unit_code or "").strip()
-    if unit_code:
-        unit = db.session.scalar(select(Unit).where(Unit.code == unit_code.upper()))
+    typed = nfc(unit_code or "").strip()
+    if typed:
+        # Codes are stored in capitals (a code stored before that rule is still found as it was typed).
+        unit = db.session.scalar(select(Unit).where(Unit.code == typed)) or \
+            db.session.scalar(select(Unit).where(Unit.code == typed.upper()))
         if unit is None:
-            errors["unit_code"] = str(_l("Không có đơn vị mã %(code)s.", code=unit_code))
+            errors["unit_code"] = str(_l("Không có đơn vị mã %(code)s.", code=typed))
+        elif role == ROLE_UNION_ADMIN and not unit.is_active:  # a scope in which nothing can be done
+            errors["unit_code"] = str(_l("Đơn vị %(name)s đã giải thể hoặc sáp nhập.", name=unit.name))
     elif role == ROLE_UNION_ADMIN:
         errors["unit_code"] = str(_l("Quản trị công đoàn cần một đơn vị."))
     cadre = None

@@ -61,14 +61,18 @@ def cadre_search(q: str | None):
 
 
 def list_cadres(user, q: str = "", unit: Unit | None = None, page: int = 1, per_page: int = 50) -> Page:
-    """Cadres in the user's scope (optionally one unit's subtree), accent-insensitive search, by given name."""
+    """Cadres in the user's scope (optionally one unit's subtree), accent-insensitive search, by given name.
+
+    A cadre whose unit was dissolved belongs to no unit (``unit_id`` NULL) and stays on a federation
+    admin's list, who places them again; a union admin's scope (a path) never matches them.
+    """
     where = [scope_filter(user)]
     if unit is not None:
         where.append(Unit.path.startswith(unit.path))
     clause = cadre_search(q)
     if clause is not None:
         where.append(clause)
-    base = select(Cadre).join(Unit, Unit.id == Cadre.unit_id).where(*where)
+    base = select(Cadre).outerjoin(Unit, Unit.id == Cadre.unit_id).where(*where)
     total = db.session.scalar(select(func.count()).select_from(base.subquery()))
     items = db.session.scalars(
         base.options(joinedload(Cadre.unit), joinedload(Cadre.education_level), joinedload(Cadre.political_level))

@@ -46,9 +46,11 @@ def show(cadre_id: int):
     return render_template("cadres/show.html", cadre=cadre, detail=queries.cadre_detail(cadre), account=account)
 
 
-def _choices(form: CadreForm) -> None:
+def _choices(form: CadreForm, unplaced: bool = False) -> None:
     none = [(0, _("Chưa xác định"))]
-    form.unit.choices = choices(unit_choices(current_user))
+    # A cadre whose unit was dissolved is placed again only in a unit the admin chooses: without this
+    # first choice the select would show the first unit of the tree, and saving would move them there.
+    form.unit.choices = choices(([(0, _("— Chọn đơn vị —"))] if unplaced else []) + unit_choices(current_user))
     form.titles.choices = choices([(t.id, local_name(t)) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))])
     form.education_level.choices = choices(none + [(e.id, local_name(e)) for e in db.session.scalars(select(EducationLevel).order_by(EducationLevel.rank))])
     form.political_level.choices = choices(none + [(p.id, local_name(p)) for p in db.session.scalars(select(PoliticalLevel).order_by(PoliticalLevel.rank))])
@@ -56,6 +58,8 @@ def _choices(form: CadreForm) -> None:
 
 
 def _data(form: CadreForm) -> operations.CadreData:
+    if not form.unit.data:
+        raise ValidationError({"unit": _("Vui lòng chọn đơn vị.")})
     unit = db.session.get(Unit, form.unit.data)
     if unit is None or not can(current_user, "cadres.create", unit):
         raise ValidationError({"unit": _("Bạn không quản lý đơn vị này.")})
@@ -96,9 +100,9 @@ def edit(cadre_id: int):
         abort(404)
     require("cadres.edit", cadre)
     form = CadreForm(obj=cadre if request.method == "GET" else None)
-    _choices(form)
+    _choices(form, unplaced=cadre.unit_id is None)
     if request.method == "GET":
-        form.unit.data = cadre.unit_id
+        form.unit.data = cadre.unit_id or 0
         form.titles.data = sorted(queries.held_title_ids(cadre))
         form.education_level.data = cadre.education_level_id or 0
         form.political_level.data = cadre.political_level_id or 0

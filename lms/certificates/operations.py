@@ -23,12 +23,13 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.cadres.models import Cadre, CadreTitle, TitleType
+from lms.cadres.operations import birth_date_problem
 from lms.certificates.models import REPLACED, REVOKED, VALID, Certificate, RegisterCounter
 from lms.core import clock, plugins
 from lms.core.clock import add_months, local_date
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
-from lms.core.i18n import _, format_date
+from lms.core.i18n import _, format_date, stored_result
 from lms.core.settings import get_settings, save_settings
 from lms.core.text import fold, nfc
 from lms.courses import storage
@@ -153,16 +154,21 @@ def format_serial(pattern: str, *, number: int, issuer_short: str, year: int) ->
 
 
 def check_serial_pattern(pattern: str) -> str:
-    """The pattern, or a CertificateError when it uses unknown placeholders or lacks ``{number}``."""
+    """The pattern, or a CertificateError when it uses unknown placeholders or lacks one of ``{number}``,
+    ``{issuer_short}`` and ``{year}`` (each needed for serials to be unique)."""
     pattern = nfc(pattern or "").strip()
     try:
         names = {part[1] for part in Formatter().parse(pattern) if part[1] is not None}
         sample = format_serial(pattern, number=125, issuer_short="LĐLĐ", year=2026)
     except (ValueError, KeyError, IndexError, AttributeError):
         raise CertificateError({"serial_pattern": _("Mẫu số hiệu không hợp lệ.")}) from None
-    if not names <= SERIAL_FIELDS or "number" not in names:
+    # A number restarts every year in every issuing unit's register: a serial without the year or the
+    # issuer would be the same on two certificates (the 1st of 2025 and of 2026, the federation's and a union's).
+    if names != SERIAL_FIELDS:
         raise CertificateError({"serial_pattern": _(
-            "Mẫu số hiệu phải có {number} và chỉ dùng {number}, {issuer_short}, {year}.")})
+            "Mẫu số hiệu phải có đủ {number}, {issuer_short} và {year} (và không dùng tên nào khác): số vào sổ "
+            "bắt đầu lại từ 1 mỗi năm ở mỗi đơn vị cấp, thiếu năm hoặc đơn vị cấp thì hai giấy chứng nhận "
+            "sẽ trùng số hiệu.")})
     if len(sample) > 60:
         raise CertificateError({"serial_pattern": _("Mẫu số hiệu quá dài.")})
     return pattern
@@ -563,7 +569,11 @@ def reissue(old: Certificate, *, full_name: str, birth_date: dt.date | None, uni
         raise CertificateError(_("Chỉ cấp lại được giấy chứng nhận đang có hiệu lực."))
     if not nfc(full_name or "").strip():
         raise CertificateError({"full_name": _("Vui lòng nhập họ và tên.")})
-    result = nfc(result or "").strip() or old.result
+    # The cadre form's rule: a date it refuses would otherwise be printed on the certificate for good.
+    problem = birth_date_problem(birth_date, clock.local_today()) if birth_date is not None else None
+    if problem:
+        raise CertificateError({"birth_date": problem})
+    result = stored_result(result) or old.result
     if not passed(result):
         raise CertificateError({"result": _("Giấy chứng nhận chỉ ghi kết quả đạt; với kết quả “%(result)s”, "
                                             "hãy thu hồi giấy chứng nhận.", result=result)})

@@ -142,7 +142,10 @@ def certificate_data(
     ``signature_image``       ``data:image/png;base64,…`` or None
     ``seal_image``            ``data:image/png;base64,…`` or None
     ``serial``                số hiệu ("125/GCN-LĐLĐ-2026")
-    ``register_number``       số vào sổ cấp ("125")
+    ``register_number``       the entry's number in the issuing unit's register of its year ("125")
+    ``register_entry``        số vào sổ cấp as the register and the verification page write it,
+                              number/year ("125/2026"): numbers restart each year, so a number alone
+                              is ambiguous
     ``expires_on``            date or None
     ``verify_url``            the public verification URL, encoded in the QR code
     ========================  =====================================================================
@@ -160,6 +163,8 @@ def certificate_data(
         raise ValueError("verify_url must be an http(s) URL")
     issuer = _text(issuer_name, "issuer_name")
     title = _text(signer_title, "signer_title")
+    issued = _date(issued_on, "issued_on")
+    number = _text(register_number, "register_number")
     return {
         "issuer_parent": _text(issuer_parent, "issuer_parent", required=False),
         "issuer_name": issuer,
@@ -174,14 +179,16 @@ def certificate_data(
         "end_date": end,
         "result": _text(result, "result") if isinstance(result, str) else f"{vietnamese_number(result)} điểm",
         "place": _text(place, "place"),
-        "issued_on": _date(issued_on, "issued_on"),
+        "issued_on": issued,
         "signer_on_behalf": _text(signer_on_behalf, "signer_on_behalf", required=False),
         "signer_title": title,
         "signer_name": _text(signer_name, "signer_name"),
         "signature_image": png_data_uri(signature_image),
         "seal_image": png_data_uri(seal_image),
         "serial": _text(serial, "serial"),
-        "register_number": _text(register_number, "register_number"),
+        "register_number": number,
+        # A unit's register restarts every year (the year of issue), as the register page writes it.
+        "register_entry": f"{number}/{issued.year}",
         "expires_on": _date(expires_on, "expires_on", required=False),
         "verify_url": url,
     }

@@ -10,6 +10,7 @@ from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 from lms import ROOT
+from lms.core.text import fold, nfc
 
 babel = Babel()
 
@@ -143,6 +144,15 @@ RESULT_WORDS = {
     "Đạt": lazy_gettext("Đạt"), "Không đạt": lazy_gettext("Không đạt"), "Giỏi": lazy_gettext("Giỏi"),
     "Khá": lazy_gettext("Khá"), "Trung bình": lazy_gettext("Trung bình"), "Xuất sắc": lazy_gettext("Xuất sắc"),
 }
+
+
+def stored_result(typed: str | None) -> str:
+    """A typed result as it is stored and printed: one of :data:`RESULT_WORDS` when it is one, whatever the
+    accents, case or spaces ("dat", "KHÔNG  ĐẠT" → "Đạt", "Không đạt"), since a phone keyboard often has no
+    Vietnamese letters; any other result as typed (trimmed)."""
+    text = nfc(typed or "").strip()
+    folded = " ".join(fold(text).split())
+    return next((word for word in RESULT_WORDS if fold(word) == folded), text)
 
 
 def local_result(result: str | None) -> str:

@@ -157,6 +157,9 @@ def rename_unit(unit: Unit, new_name: str, effective_on: dt.date, actor_id: int 
 
 def set_track(unit: Unit, track: Track | None, effective_on: dt.date, actor_id: int | None = None) -> Unit:
     _require_active(unit)
+    if (track.id if track else None) == unit.track_id:
+        # An event that changes nothing would also hold back every earlier-dated change of the unit.
+        raise ValidationError({"track": str(_l("Khu vực mới trùng khu vực hiện tại."))})
     _check_effective_on(effective_on, unit)
     _event(unit, "retrack", effective_on, actor_id, old_track_id=unit.track_id, new_track_id=track.id if track else None)
     unit.track = track

@@ -24,7 +24,7 @@ def _track_choices():
     return [(0, _("Không xác định"))] + [(t.id, local_name(t)) for t in queries.tracks()]
 
 
-def _forms(unit: Unit, **given):
+def _forms(unit: Unit, track_choices=None, **given):
     forms = {
         "rename": given.get("rename") or RenameForm(prefix="rename", name=unit.name),
         "retrack": given.get("retrack") or TrackForm(prefix="retrack", track=unit.track_id or 0),
@@ -32,7 +32,7 @@ def _forms(unit: Unit, **given):
         "merge": given.get("merge") or MergeForm(prefix="merge"),
         "dissolve": given.get("dissolve") or DissolveForm(prefix="dissolve"),
     }
-    forms["retrack"].track.choices = choices(_track_choices())
+    forms["retrack"].track.choices = choices(track_choices if track_choices is not None else _track_choices())
     units = queries.unit_choices(current_user, exclude=unit)
     forms["move"].parent.choices = choices(units)
     forms["merge"].target.choices = choices(units)
@@ -41,9 +41,10 @@ def _forms(unit: Unit, **given):
 
 def _render_unit(unit: Unit, status: int = 200, **given):
     has_lower_level = any(level.rank > unit.level.rank for level in queries.levels())
+    track_choices = _track_choices()  # the retrack form's choices, and the names of the history's tracks
     return render_template(
-        "orgs/unit.html", unit=unit, detail=queries.unit_detail(unit), forms=_forms(unit, **given),
-        has_lower_level=has_lower_level,
+        "orgs/unit.html", unit=unit, detail=queries.unit_detail(unit), forms=_forms(unit, track_choices, **given),
+        has_lower_level=has_lower_level, track_names=dict(track_choices),
     ), status
 
 

@@ -25,7 +25,7 @@ from lms.certificates.operations import class_has_ended, passed, sync_class_cert
 from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
-from lms.core.i18n import _l, format_date
+from lms.core.i18n import _l, format_date, stored_result
 from lms.core.text import nfc
 from lms.courses import storage
 from lms.orgs.models import Unit
@@ -151,7 +151,7 @@ def add_attendees(training_class: TrainingClass, cadre_ids: list[int], actor=Non
     wanted = {int(i) for i in cadre_ids}
     if not wanted:
         raise ValidationError({"cadre_id": str(_l("Hãy chọn ít nhất một cán bộ."))})
-    result = nfc(result or "").strip()
+    result = stored_result(result)
     if len(result) > 100:
         raise ValidationError({"cadre_id": str(_l("Kết quả tối đa 100 ký tự."))})
     if result and not class_has_ended(training_class):
@@ -199,7 +199,7 @@ def set_results(training_class: TrainingClass, results: dict[int, str], actor=No
     unknown = set(results) - set(attendances)
     if unknown:
         raise ValidationError(str(_l("Có cán bộ không thuộc danh sách lớp.")))
-    cleaned = {cadre_id: nfc(result or "").strip() for cadre_id, result in results.items()}
+    cleaned = {cadre_id: stored_result(result) for cadre_id, result in results.items()}
     errors = {f"result-{cadre_id}": str(_l("Kết quả tối đa 100 ký tự."))
               for cadre_id, text in cleaned.items() if len(text) > 100}
     if errors:

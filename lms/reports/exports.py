@@ -32,6 +32,9 @@ FORMATS = {
 class Column:
     label: str
     kind: str = TEXT
+    #: False: a column of the exports only, whose values the page shows elsewhere (a unit's code, under
+    #: its name: a column of its own would squeeze the names into a column of words on a phone).
+    on_page: bool = True
 
     @property
     def numeric(self) -> bool:
@@ -40,10 +43,12 @@ class Column:
 
 @dataclass
 class Cell:
-    """A value with a link on the page (the link is not exported)."""
+    """A value with a link on the page (the link is not exported), and a note shown after it on the page
+    only (the value of a column not on the page, such as a unit's code)."""
 
     value: Any
     href: str = ""
+    note: str = ""
 
 
 @dataclass
@@ -54,6 +59,11 @@ class Table:
     rows: list[list[Any]] = field(default_factory=list)
     footer: list[Any] | None = None   # a totals row, exported as the last row
     caption: str = ""
+
+    @property
+    def page_columns(self) -> list[tuple[int, Column]]:
+        """The columns the page shows, with their index in a row."""
+        return [(i, c) for i, c in enumerate(self.columns) if c.on_page]
 
     def html_cell(self, column: Column, value: Any) -> str:
         value = value.value if isinstance(value, Cell) else value

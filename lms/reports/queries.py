@@ -439,7 +439,8 @@ def roll_up(user, unit: Unit, filters: Filters | None = None, day: dt.date | Non
     ancestors = {u.id: u for u in db.session.scalars(select(Unit).where(Unit.id.in_(ancestor_ids)))} if ancestor_ids else {}
     root = scope_root(user)
     visible = [ancestors[i] for i in ancestor_ids if i in ancestors and (root is None or ancestors[i].path.startswith(root.path))]
-    children = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.name)).all()
+    children = db.session.scalars(  # by name, then code: units of one name keep their order from page to export
+        select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.name, Unit.code)).all()
 
     show_cadres = unit.level.is_grassroots or not children
     if show_cadres:  # a small subtree: always live, and the cadres' own plan figures are needed too

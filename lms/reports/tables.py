@@ -62,7 +62,10 @@ def _pct(part: int, whole: int) -> str:
 
 def rollup_tables(data: RollUp, args: dict) -> list[Table]:
     plans = data.plans_available
-    columns = [Column(_("Đơn vị")), Column(_("Số cán bộ"), INT), Column(_("Đã bồi dưỡng"), INT),
+    # The code tells apart units of the same name (three "Công đoàn Công ty TNHH Hanwoo Vina" in the demo):
+    # its own column in the exports, where the link of the name is lost; after the name on the page.
+    columns = [Column(_("Đơn vị")), Column(_("Mã đơn vị"), on_page=False), Column(_("Số cán bộ"), INT),
+               Column(_("Đã bồi dưỡng"), INT),
                Column(_("Tỷ lệ đã bồi dưỡng"), SHARE), Column(_("Số giờ học"), INT)]
     if plans:
         columns += [Column(_("Được giao"), INT), Column(_("Hoàn thành"), INT), Column(_("Quá hạn"), INT)]
@@ -74,12 +77,14 @@ def rollup_tables(data: RollUp, args: dict) -> list[Table]:
     rows = []
     for row in data.rows:
         if row.unit is None:
+            code = data.unit.code
             label = Cell(_("Cán bộ trực thuộc trực tiếp %(name)s", name=data.unit.name))
         else:
+            code = row.unit.code
             name = row.unit.name + ("" if row.unit.active_to is None else " " + _("(đã giải thể/sáp nhập)"))
-            label = Cell(name, url_for("reports.unit", unit_id=row.unit.id, **args))
-        rows.append([label, *figures(row.figures)])
-    units = Table("units", _("Đơn vị trực thuộc"), columns, rows, footer=[_("Tổng cộng"), *figures(data.total)])
+            label = Cell(name, url_for("reports.unit", unit_id=row.unit.id, **args), note=code)
+        rows.append([label, code, *figures(row.figures)])
+    units = Table("units", _("Đơn vị trực thuộc"), columns, rows, footer=[_("Tổng cộng"), "", *figures(data.total)])
     tables = [units]
     if data.cadres is not None:
         cadre_columns = [Column(_("Mã cán bộ")), Column(_("Họ và tên")), Column(_("Đơn vị")), Column(_("Chế độ")), Column(_("Tình trạng")),

@@ -150,3 +150,23 @@ def test_create_user_command(runner, province):
     assert result.exit_code == 1 and "Không có cán bộ mã KHONG-CO" in result.output
     result = runner.invoke(args=["create-user", "qt2", "--role", "union_admin", "--password", "mat-khau-123"])
     assert result.exit_code == 1 and "cần một đơn vị" in result.output
+
+
+def test_a_union_admin_needs_an_active_unit_typed_in_any_case(client, auth, province, make):
+    """Unit codes are stored in capitals, yet "kcn" was "Không có đơn vị mã kcn"; and a union admin could
+    be given a dissolved unit, a scope in which nothing can be done."""
+    import datetime as dt
+
+    from lms.orgs.operations import dissolve_unit
+
+    closed = make.unit("Công đoàn Công ty Giải Thể", parent=province["upper_a"], code="CS-DONG")
+    dissolve_unit(closed, dt.date(2025, 6, 11))
+    auth.login("admin")
+    form = {"username": "quantri.kcn", "password": "mat-khau-dai", "role": "union_admin", "cadre_code": ""}
+    response = client.post("/accounts/", data=dict(form, unit_code="cs-dong"))
+    assert response.status_code == 200
+    assert "Đơn vị Công đoàn Công ty Giải Thể đã giải thể hoặc sáp nhập." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(User).where(User.username == "quantri.kcn")) is None
+    assert client.post("/accounts/", data=dict(form, unit_code=" kcn ")).status_code == 302
+    user = db.session.scalar(db.select(User).where(User.username == "quantri.kcn"))
+    assert user.role == "union_admin" and user.unit_id == province["upper_a"].id

@@ -205,3 +205,34 @@ def test_the_form_applies_the_rules_of_the_import(client, auth, province):
     assert r.status_code == 302, html_text(r)
     saved = db.session.scalar(select(Cadre).where(Cadre.code == "CB-NEW-1"))
     assert (saved.phone, saved.term) == ("0912 345 678", "2023–2028")
+
+
+def test_saving_a_cadre_of_a_dissolved_unit_moves_them_only_where_the_admin_chooses(client, auth, province, make):
+    """The edit form of a cadre with no unit (theirs was dissolved) used to show the first unit of the tree
+    as chosen, and saving it (to correct a phone number, say) moved the cadre into the federation itself."""
+    import datetime as dt
+
+    from lms.cadres.models import Membership
+    from lms.orgs.operations import dissolve_unit
+
+    closing = make.unit("Công đoàn Công ty Giải Thể", parent=province["upper_a"], track="business")
+    cadre = make.cadre("Phùng Thị Lụa", unit=closing)
+    dissolve_unit(closing, dt.date(2025, 6, 11))
+    auth.login("admin")
+    page = client.get(f"/cadres/{cadre.id}/edit").get_data(as_text=True)
+    assert '<option selected value="0">— Chọn đơn vị —</option>' in page
+    form = {"code": cadre.code, "full_name": cadre.full_name, "gender": cadre.gender, "unit": "0",
+            "employment": cadre.employment, "education_level": "0", "political_level": "0", "track_override": "0",
+            "term": "", "email": "", "phone": "0912 345 678", "effective_on": local_today().isoformat()}
+    r = client.post(f"/cadres/{cadre.id}/edit", data=form)
+    assert r.status_code == 200
+    assert "Vui lòng chọn đơn vị." in html_text(r) and 'value="0912 345 678"' in r.get_data(as_text=True)
+    db.session.refresh(cadre)
+    assert cadre.unit_id is None and cadre.phone == ""
+    assert db.session.scalar(select(func.count()).select_from(Membership).where(
+        Membership.cadre_id == cadre.id, Membership.end_on.is_(None))) == 0
+
+    r = client.post(f"/cadres/{cadre.id}/edit", data=dict(form, unit=str(province["biz"].id)))
+    assert r.status_code == 302, html_text(r)
+    db.session.refresh(cadre)
+    assert cadre.unit_id == province["biz"].id

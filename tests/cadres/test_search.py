@@ -59,3 +59,23 @@ def test_a_cadre_is_found_by_code_in_any_case(province, make):
     assert _found(admin, "hoa") == ["Nguyễn Thị Hoa"]
     assert _found(admin, "cb00440 hoa") == []  # two words: every one in the name, as before
     assert _found(province["users"]["other_union"], "cb00440") == []  # outside that admin's subtree
+
+
+def test_cadres_of_a_dissolved_unit_stay_on_the_federation_admins_list(client, auth, province, make):
+    """Their unit dissolved, they belong to no unit until the federation places them again: the federation
+    admin must still find them (by name and by code) to do so; a union admin's list never shows them."""
+    import datetime as dt
+
+    from lms.orgs.operations import dissolve_unit
+
+    closing = make.unit("Công đoàn Công ty Giải Thể", parent=province["upper_a"], track="business")
+    make.cadre("Phùng Thị Lụa", unit=closing, code="CB-LUA")
+    dissolve_unit(closing, dt.date(2025, 6, 11))
+    admin, union = province["users"]["admin"], province["users"]["union"]
+    assert _found(admin, "phung thi lua") == ["Phùng Thị Lụa"]
+    assert _found(admin, "cb-lua") == ["Phùng Thị Lụa"]
+    assert "Phùng Thị Lụa" in _found(admin, "")
+    assert _found(union, "phung thi lua") == []
+    auth.login("admin")
+    body = html_text(client.get("/cadres/?q=lua"))
+    assert "Phùng Thị Lụa" in body and "Không còn thuộc đơn vị nào" in body

@@ -106,6 +106,26 @@ def test_numbers_run_per_issuing_unit_and_year_and_serials_follow_the_pattern(co
     assert own.serial == f"{own.year}-0001/KCN"
 
 
+def test_a_serial_pattern_must_name_the_number_the_issuer_and_the_year(configured, client):
+    """Numbers restart every year in every issuing unit's register: a pattern without {year} gave the
+    1st certificate of 2025 and of 2026 the same serial, one without {issuer_short} the federation's and a
+    union's; the verification page then answered a serial with two certificates."""
+    for pattern in ("{number}/GCN-{issuer_short}", "{number}/GCN-LĐLĐ-{year}", "{number}/GCN"):
+        with pytest.raises(operations.CertificateError, match="phải có đủ"):
+            operations.check_serial_pattern(pattern)
+    assert operations.check_serial_pattern(" {year}-{number:04d}/{issuer_short} ") == "{year}-{number:04d}/{issuer_short}"
+    login(client, "admin")
+    page = html_text(client.post("/certificates/settings", data={
+        "issuer_parent": "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM", "issuer_name": "LIÊN ĐOÀN LAO ĐỘNG TỈNH THÁI NGUYÊN",
+        "issuer_short": "LĐLĐ", "place": "Thái Nguyên", "signer_on_behalf": "TM. BAN THƯỜNG VỤ", "signer_title": "CHỦ TỊCH",
+        "signer_name": "Trần Thị Ký", "serial_pattern": "{number}/GCN-{issuer_short}", "public_base_url": BASE_URL}))
+    assert "Mẫu số hiệu phải có đủ {number}, {issuer_short} và {year}" in page
+    assert 'value="{number}/GCN-{issuer_short}"' in page
+    from lms.core.settings import get_settings
+
+    assert get_settings()["serial_pattern"] == "{number}/GCN-{issuer_short}-{year}"
+
+
 def test_snapshot_and_expiry(configured):
     cadre = configured["cadre_a"]
     certificate = issue(cadre, validity_months=24, issued_on=dt.date(2024, 2, 29))
@@ -245,6 +265,27 @@ def test_revoke_and_reissue_through_the_pages(configured, client):
     other = issue(configured["cadre_b"])  # in the other upper-level union's subtree
     assert client.post(f"/certificates/{other.id}/revoke", data={"reason": "x"}).status_code == 403
     assert client.get(f"/certificates/{other.id}/reissue").status_code == 403
+
+
+def test_a_reissue_refuses_a_birth_date_the_cadre_form_refuses(configured, client):
+    """A re-issue printed whatever birth date was typed, a future one included ("Sinh ngày: 01/01/2030"),
+    on a certificate that stays in the register for good."""
+    certificate = issue(configured["cadre_a"])
+    login(client, "union")
+    for typed in ("2030-01-01", "1900-05-03"):
+        response = client.post(f"/certificates/{certificate.id}/reissue",
+                               data={"full_name": "Nguyễn Thị Ánh Hồng", "birth_date": typed, "unit_name": "CĐCS May",
+                                     "result": "Giỏi"})
+        assert response.status_code == 200, typed
+        page = html_text(response)
+        assert "Ngày sinh " in page and "không hợp lệ: phải từ 01/01/1930" in page, typed
+        assert 'value="Nguyễn Thị Ánh Hồng"' in page and 'value="Giỏi"' in page
+    db.session.refresh(certificate)
+    assert certificate.status == VALID
+    assert db.session.scalar(sa.select(Certificate).where(Certificate.replaces_id == certificate.id)) is None
+    with pytest.raises(operations.CertificateError, match="Ngày sinh"):
+        operations.reissue(certificate, full_name="Nguyễn Thị Ánh", birth_date=dt.date(2030, 1, 1), unit_name="",
+                           result="Đạt")
 
 
 def test_every_post_needs_a_csrf_token(configured, client, csrf_on):

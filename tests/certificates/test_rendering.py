@@ -148,9 +148,11 @@ def test_certificate_data_makes_the_documented_keys():
     assert set(data) == {
         "issuer_parent", "issuer_name", "certifier", "full_name", "gender", "birth_date", "unit_name", "course_title",
         "hours", "start_date", "end_date", "result", "place", "issued_on", "signer_on_behalf", "signer_title",
-        "signer_name", "signature_image", "seal_image", "serial", "register_number", "expires_on", "verify_url"}
+        "signer_name", "signature_image", "seal_image", "serial", "register_number", "register_entry", "expires_on",
+        "verify_url"}
     assert data["end_date"] == data["start_date"] == dt.date(2026, 3, 5)  # a one-day course
     assert data["register_number"] == "1" and data["signature_image"] is None
+    assert data["register_entry"] == "1/2026"  # numbers restart each year: the year makes the entry
     with pytest.raises(TypeError):
         certificate_data("Đặng Hữu Phước")  # keyword arguments only
 
@@ -190,7 +192,7 @@ def test_text_keeps_every_diacritic(pdfs):
     text = _run("pdftotext", "-layout", str(pdfs["normal"]), "-")
     for expected in ("Nguyễn Thị Ánh Tuyết", "GIẤY CHỨNG NHẬN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
                      "Độc lập - Tự do - Hạnh phúc", "TỔNG LIÊN ĐOÀN LAO ĐỘNG VIỆT NAM",
-                     "LIÊN ĐOÀN LAO ĐỘNG TỈNH THÁI NGUYÊN", "125/GCN-LĐLĐ-2026", "Số vào sổ cấp: 125",
+                     "LIÊN ĐOÀN LAO ĐỘNG TỈNH THÁI NGUYÊN", "125/GCN-LĐLĐ-2026", "Số vào sổ cấp: 125/2026",
                      "Thái Nguyên, ngày 05 tháng 3 năm 2026", "TM. BAN THƯỜNG VỤ", "CHỦ TỊCH", "Đặng Hữu Phước",
                      "Bà: Nguyễn Thị Ánh Tuyết", "Sinh ngày: 12/08/1985", "Kết quả: Đạt",
                      "Bồi dưỡng nghiệp vụ công tác công đoàn", "từ ngày 02/03/2026 đến ngày 04/03/2026"):

@@ -3,9 +3,10 @@
 - A matching question's select grows to show its whole chosen text (a choice is often a sentence,
   longer than the phone is wide); the prompt stays above its select, which takes the row's width.
 - The trainers' and admins' tables never read as a column of words (a lesson's title one word a line):
-  the question bank and the question statistics stack each row as a block on a phone; the wider lists
-  (attempts, classes, a class's attendees, a plan's cadres, a unit's report) keep readable columns and
-  scroll inside their own frame (``.table-wrap``). The bank's links to a quiz's attempts, statistics and
+  the question bank, the question statistics and a class's attendees stack each row as a block on a
+  phone (an attendee's result field under their name: in a scrolling frame it was off the screen, and
+  scrolled to, beside no name); the wider lists (attempts, classes, a plan's cadres, a unit's report)
+  keep readable columns and scroll inside their own frame (``.table-wrap``). The bank's links to a quiz's attempts, statistics and
   settings are each on one line, on the screen.
 - The fields in those pages (a report's dates, a class's results) are a finger's height (44 px), and a
   date field shows the whole "dd/mm/yyyy".
@@ -140,6 +141,11 @@ def test_the_trainers_tables_keep_readable_columns_on_a_phone(server, new_page):
     _fits(page, "class")
     boxes = page.locator("main input[name^='result-']").evaluate_all(BOXES)
     assert boxes and all(box["height"] >= 44 for box in boxes), boxes  # a finger's target
+    # each result field on the screen, without scrolling its frame sideways, below its attendee's name
+    placed = page.locator("main input[name^='result-']").evaluate_all("""els => els.map(el => {
+      const box = el.getBoundingClientRect(), name = el.closest('tr').cells[0].getBoundingClientRect();
+      return box.left >= 0 && box.right <= window.innerWidth && box.top >= name.bottom; })""")
+    assert placed and all(placed), placed
 
 
 def test_the_admins_tables_keep_readable_columns_on_a_phone(server, new_page):

@@ -178,3 +178,25 @@ def test_unit_choices_name_the_level_in_the_readers_language(app, province):
     assert vietnamese[province["fed"].id].endswith("(LDLD · Liên đoàn Lao động tỉnh)")
     assert english[province["fed"].id].endswith("(LDLD · Provincial federation)")
     assert english[province["biz"].id].startswith("Công đoàn Công ty May Đức Giang")  # names are data
+
+
+def test_a_change_of_track_reads_from_which_to_which_and_a_change_to_the_same_track_is_refused(client, auth, province):
+    """The history said only "Đổi khu vực", so nobody could tell what a unit's track had been; and
+    choosing the track it already had wrote an event that changed nothing but held back every
+    earlier-dated change of the unit."""
+    biz = province["biz"]
+    auth.login("admin")
+    r = client.post(f"/units/{biz.id}/track", data={"retrack-track": biz.track_id, "retrack-effective_on": "2025-06-11"})
+    assert r.status_code == 422
+    assert "Khu vực mới trùng khu vực hiện tại." in html_text(r)
+    assert db.session.scalar(select(UnitEvent.id).where(UnitEvent.unit_id == biz.id, UnitEvent.kind == "retrack")) is None
+
+    public = province["pub"].track
+    r = client.post(f"/units/{biz.id}/track", data={"retrack-track": public.id, "retrack-effective_on": "2025-06-11"})
+    assert r.status_code == 302
+    page = html_text(client.get(f"/units/{biz.id}"))
+    assert "Đổi khu vực từ “Sản xuất kinh doanh” sang “Hành chính sự nghiệp”" in page
+    db.session.expire_all()  # the request changed the unit
+    operations.set_track(db.session.get(Unit, biz.id), None, dt.date(2025, 7, 1))
+    page = html_text(client.get(f"/units/{biz.id}"))
+    assert "Đổi khu vực từ “Hành chính sự nghiệp” sang “Không xác định”" in page, page[page.find("Lịch sử"):]

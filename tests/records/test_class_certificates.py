@@ -291,6 +291,28 @@ def test_results_longer_than_the_column_are_refused(signer):
     assert _result(cadre, training_class) == ""
 
 
+def test_a_result_typed_without_accents_is_stored_and_printed_as_the_word_it_is(client, auth, signer, make):
+    """A phone keyboard often has no Vietnamese letters: "dat" was stored as typed and printed on the
+    certificate as "Kết quả: dat". The platform's own result words are stored as written, whatever the
+    accents, case or spaces; any other result stays as typed."""
+    province = signer
+    training_class = _past(province)
+    cadre, other, third = province["cadre_a"], make.cadre("Lê Văn Hai", unit=province["biz"]), \
+        make.cadre("Đỗ Thị Ba", unit=province["biz"])
+    operations.add_attendees(training_class, [cadre.id, other.id, third.id])
+    _login(auth, province, "union")
+    response = client.post(f"/classes/{training_class.id}/results",
+                           data={f"result-{cadre.id}": " dat ", f"result-{other.id}": "KHONG  DAT",
+                                 f"result-{third.id}": "8,5 điểm"})
+    assert response.status_code == 302
+    assert (_result(cadre, training_class), _result(other, training_class), _result(third, training_class)) == (
+        "Đạt", "Không đạt", "8,5 điểm")
+    issued = {c.cadre_id: c.result for c in _certificates(training_class) if c.status == VALID}
+    assert issued == {cadre.id: "Đạt", third.id: "8,5 điểm"}
+    operations.add_attendees(training_class, [make.cadre("Vũ Văn Bốn", unit=province["biz"]).id], result="gioi")
+    assert sorted(c.result for c in _certificates(training_class)) == ["8,5 điểm", "Giỏi", "Đạt"]
+
+
 def test_which_results_pass():
     assert [certificates.passed(r) for r in ("Đạt", "Khá", "Giỏi", "Xuất sắc")] == [True] * 4
     assert [certificates.passed(r) for r in ("", "  ", None, "Không đạt", "không hoàn thành", "Chưa đạt")] == [False] * 6

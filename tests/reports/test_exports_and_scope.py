@@ -69,9 +69,25 @@ def test_csv_and_xlsx_contents(setup, client, auth):
     assert total[2] == pytest.approx(1.0) and sheet.cell(sheet.max_row, 3).number_format == "0.0%"
 
     units = load_workbook(io.BytesIO(client.get(f"/reports/units/{setup['fed'].id}?table=units&format=xlsx").data)).active
-    assert [c.value for c in units[1]][:5] == ["Đơn vị", "Số cán bộ", "Đã bồi dưỡng", "Tỷ lệ đã bồi dưỡng", "Số giờ học"]
-    assert {r[0].value: r[1].value for r in units.iter_rows(min_row=2)} == {
-        "Công đoàn Khu công nghiệp": 1, "Công đoàn Viên chức tỉnh": 4, "Tổng cộng": 5}
+    assert [c.value for c in units[1]][:6] == ["Đơn vị", "Mã đơn vị", "Số cán bộ", "Đã bồi dưỡng", "Tỷ lệ đã bồi dưỡng",
+                                               "Số giờ học"]
+    assert {r[0].value: (r[1].value, r[2].value) for r in units.iter_rows(min_row=2)} == {
+        "Công đoàn Khu công nghiệp": ("KCN", 1), "Công đoàn Viên chức tỉnh": ("CDVC", 4), "Tổng cộng": (None, 5)}
+
+
+def test_units_of_the_same_name_are_told_apart_by_their_code(setup, client, auth, make):
+    """Unit names repeat (three "Công đoàn Công ty TNHH Hanwoo Vina" under the demo's industrial-zone
+    union); the roll-up and its exports listed them by name alone, so an exported row could not be
+    matched with its unit."""
+    for code in ("CS-HW-1", "CS-HW-2"):
+        make.cadre(unit=make.unit("Công đoàn Công ty TNHH Hanwoo Vina", parent=setup["upper_a"], code=code))
+    auth.login("union")
+    lines = client.get(f"/reports/units/{setup['upper_a'].id}?table=units&format=csv").data.decode("utf-8-sig").split("\r\n")
+    assert lines[0].startswith("Đơn vị,Mã đơn vị,Số cán bộ,")
+    assert [line.split(",")[:3] for line in lines if "Hanwoo" in line] == [
+        ["Công đoàn Công ty TNHH Hanwoo Vina", "CS-HW-1", "1"], ["Công đoàn Công ty TNHH Hanwoo Vina", "CS-HW-2", "1"]]
+    page = html_text(client.get(f"/reports/units/{setup['upper_a'].id}"))
+    assert "CS-HW-1" in page and "CS-HW-2" in page
 
 
 def test_unknown_tables_and_formats_are_not_found(setup, client, auth):
@@ -98,7 +114,7 @@ def test_a_union_admin_never_sees_outside_the_subtree(setup, client, auth):
         if table == "classes":
             assert text.splitlines()[1:] == ['"Lớp tập huấn, bồi dưỡng",0', "Lượt cán bộ tham dự,0"]
     unit_csv = client.get(f"/reports/units/{setup['upper_a'].id}?table=units&format=csv").data.decode("utf-8-sig")
-    assert "Tổng cộng,1," in unit_csv and "Viên chức" not in unit_csv
+    assert "Tổng cộng,,1," in unit_csv and "Viên chức" not in unit_csv
     page = client.get("/reports/overview").get_data(as_text=True)
     assert f"/reports/units/{setup['fed'].id}" not in page
     assert f"/reports/units/{setup['upper_a'].id}" in page
