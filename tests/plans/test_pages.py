@@ -167,3 +167,15 @@ def test_a_plan_counts_within_the_part_of_the_tree_only_for_a_union_admin(client
     auth.login("admin")
     page = html_text(client.get(f"/plans/{plan.id}"))
     assert "cán bộ</strong>" in page and "trong phạm vi bạn quản lý" not in page
+
+
+def test_a_plans_audience_is_named_in_the_pages_language(client, auth, province, make):
+    plan = operations.create_plan(operations.PlanData("Kế hoạch thử", tracks=[make.tracks["business"]],
+                                                      titles=[make.titles["chu_tich"]]), province["users"]["union"])
+    db.session.flush()
+    client.post("/language", data={"lang": "en"})
+    auth.login("union")
+    text = html_text(client.get(f"/plans/{plan.id}"))
+    track, title = make.tracks["business"], make.titles["chu_tich"]
+    assert track.name_en and track.name_en in text and track.name not in text
+    assert title.name_en and title.name_en in text and title.name not in text
