@@ -272,3 +272,20 @@ def test_a_cadre_page_leads_to_the_cadre_account_or_to_creating_one(client, auth
     auth.logout()
     auth.login("trainer")  # a trainer sees cadres only through classes: no account links
     assert "Tài khoản đăng nhập" not in html_text(client.get(f"/cadres/{province['cadre_a'].id}"))
+
+
+def test_a_union_admin_whose_unit_ended_is_flagged_and_given_a_new_unit(client, auth, province, make):
+    from lms.orgs.operations import dissolve_unit
+
+    lonely = make.unit("Công đoàn Cụm công nghiệp cũ", parent=province["fed"], code="CCN-CU")
+    admin_of_it = make.user("qt.cum", role="union_admin", unit=lonely)
+    db.session.flush()
+    dissolve_unit(lonely, dt.date(2025, 6, 11))
+    db.session.flush()
+    auth.login("admin")
+    assert "Đơn vị đã giải thể hoặc sáp nhập" in html_text(client.get(f"/accounts/{admin_of_it.id}"))
+    response = client.post(f"/accounts/{admin_of_it.id}/edit", data={"role": "union_admin", "unit_code": "ccn-cu"})
+    assert "đã giải thể hoặc sáp nhập" in html_text(response) and _fresh(admin_of_it.id).unit.code == "CCN-CU"
+    client.post(f"/accounts/{admin_of_it.id}/edit", data={"role": "union_admin", "unit_code": "kcn"})
+    assert _fresh(admin_of_it.id).unit.code == "KCN"
+    assert "Đơn vị đã giải thể hoặc sáp nhập" not in html_text(client.get(f"/accounts/{admin_of_it.id}"))
