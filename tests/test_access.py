@@ -112,7 +112,7 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "records.edit_class": ({"trainer", "union", "admin"}, {"trainer", "union", "admin"}),
     "records.add_attendees": (None, {"trainer", "union", "admin"}),
     "records.save_results": (None, {"trainer", "union", "admin"}),
-    "records.remove_attendee": (None, {"trainer", "union", "admin"}),
+    "records.remove_attendee": ({"trainer", "union", "admin"}, {"trainer", "union", "admin"}),
     # certificates: the certificate under test is `cadre`'s (in the subtree of `union`)
     "certificates.mine": (LEARNERS, None),
     "certificates.pdf": ({"cadre", "union", "admin"}, None),

@@ -181,6 +181,22 @@ def get_class(class_id: int) -> TrainingClass | None:
         select(TrainingClass).options(joinedload(TrainingClass.organiser_unit)).where(TrainingClass.id == class_id))
 
 
+def attendee(training_class: TrainingClass, cadre_id: int) -> tuple[Attendance, list] | None:
+    """One attendee with their cadre, and the certificates of this class they hold in force (what removing
+    them revokes): two queries; None when the cadre is not on the class list."""
+    from lms.certificates.models import VALID, Certificate
+
+    found = db.session.scalar(
+        select(Attendance).options(joinedload(Attendance.cadre).joinedload(Cadre.unit))
+        .where(Attendance.class_id == training_class.id, Attendance.cadre_id == cadre_id))
+    if found is None:
+        return None
+    certificates = list(db.session.scalars(select(Certificate).where(
+        Certificate.class_id == training_class.id, Certificate.cadre_id == cadre_id, Certificate.status == VALID)
+        .order_by(Certificate.id)))
+    return found, certificates
+
+
 def attendance(training_class: TrainingClass) -> list[Attendance]:
     """The attendees with their cadres and current units, by given name: one query."""
     return list(db.session.scalars(

@@ -302,10 +302,17 @@ def save_results(class_id: int):
     return redirect(url_for(".show_class", class_id=class_id))
 
 
-@bp.route("/classes/<int:class_id>/attendees/<int:cadre_id>/remove", methods=["POST"])
+@bp.route("/classes/<int:class_id>/attendees/<int:cadre_id>/remove", methods=["GET", "POST"])
 @login_required
 def remove_attendee(class_id: int, cadre_id: int):
+    """GET: what removing the attendee does (their class entry, a certificate revoked), to confirm; POST: do it.
+    A page of its own, not a button inside the results form: pressing that threw away the results typed."""
     training_class = _class_or_404(class_id)
+    if request.method == "GET":
+        found = queries.attendee(training_class, cadre_id) or abort(404)
+        attendance, certificates = found
+        return render_template("records/remove_attendee.html", c=training_class, a=attendance,
+                               certificates=certificates, form=ActionForm())
     if ActionForm().validate_on_submit():
         try:
             outcome = operations.remove_attendee(training_class, cadre_id, current_user)

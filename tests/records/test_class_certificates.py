@@ -241,6 +241,22 @@ def test_clearing_a_result_revokes_the_certificate(signer):
     assert _entry(cadre, training_class).result == ""
 
 
+def test_removing_an_attendee_is_confirmed_on_a_page_that_names_the_certificate_it_revokes(client, auth, signer):
+    """The class page's "Xóa khỏi lớp" was a button inside the results form: pressing it threw away the results
+    typed and revoked a certificate without a word. It is now a link to a page that says what will happen."""
+    province = signer
+    training_class, cadre = _passed(province)
+    _login(auth, province, "trainer")
+    url = f"/classes/{training_class.id}/attendees/{cadre.id}/remove"
+    class_page = client.get(f"/classes/{training_class.id}").get_data(as_text=True)
+    assert f'<a href="{url}">Xóa khỏi lớp</a>' in class_page and "formaction" not in class_page
+    [certificate] = _certificates(training_class)
+    text = html_text(client.get(url))
+    assert f"Xóa {cadre.full_name} khỏi lớp?" in text and certificate.serial in text and "thu hồi" in text
+    assert certificate.status == VALID and _entry(cadre, training_class) is not None  # a look changes nothing
+    assert client.get(f"/classes/{training_class.id}/attendees/{province['cadre_b'].id}/remove").status_code == 404
+
+
 def test_removing_an_attendee_revokes_their_certificate(client, auth, signer):
     province = signer
     training_class, cadre = _passed(province)
