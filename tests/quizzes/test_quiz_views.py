@@ -237,7 +237,8 @@ def _trainer(client, auth):
     return client
 
 
-def test_essay_grading_flow(app, client, auth, province):
+def _essay_submitted(app, province):
+    """The cadre's submitted attempt at a quiz with an essay to grade: (the course, the cadre's client, the attempt id)."""
     built = build_course(province["users"]["trainer"], code="TU-LUAN", gift=ESSAY_GIFT, pass_mark=75)
     course_ops.enrol(province["cadre_a"], built.course)
     learner = app.test_client()
@@ -246,6 +247,11 @@ def test_essay_grading_flow(app, client, auth, province):
     for position in (1, 2):
         learner.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(built, attempt_id, position))
     learner.post(f"/quizzes/attempts/{attempt_id}/submit")
+    return built, learner, attempt_id
+
+
+def test_essay_grading_flow(app, client, auth, province):
+    built, learner, attempt_id = _essay_submitted(app, province)
     assert "Chờ giảng viên chấm" in html_text(learner.get(f"/quizzes/attempts/{attempt_id}/result"))
 
     _trainer(client, auth)
@@ -285,14 +291,7 @@ def test_a_trainer_whose_grading_completes_a_course_is_told_whose_certificate_it
     from lms.core.settings import save_settings
 
     save_settings({"signer_name": "Nguyễn Văn Ký", "public_base_url": "https://hoc.congdoan.example"})
-    built = build_course(province["users"]["trainer"], code="TU-LUAN", gift=ESSAY_GIFT, pass_mark=75)
-    course_ops.enrol(province["cadre_a"], built.course)
-    learner = app.test_client()
-    learner.post("/login", data={"username": "cadre", "password": "mat-khau-thu-nghiem"})
-    attempt_id = _start(learner, built)
-    for position in (1, 2):
-        learner.post(f"/quizzes/attempts/{attempt_id}/answers/{position}", data=_fields(built, attempt_id, position))
-    learner.post(f"/quizzes/attempts/{attempt_id}/submit")
+    built, learner, attempt_id = _essay_submitted(app, province)
 
     _trainer(client, auth)
     answer = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == 2))
