@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from wtforms import DateField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, ValidationError
 
 from lms.cadres.models import cadre_code
 from lms.cadres.operations import birth_date_problem, check_effective_on, normal_phone, normal_term
@@ -28,7 +28,10 @@ class CadreForm(EffectiveOnMixin, BaseForm):
     code = StringField(_l("Mã cán bộ"), validators=[DataRequired(_l("Vui lòng nhập mã cán bộ.")), Length(max=40)],
                        filters=[lambda value: cadre_code(value) if value else value])
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên.")), Length(max=200)])
-    gender = SelectField(_l("Giới tính"), choices=choices([("female", _l("Nữ")), ("male", _l("Nam"))]))
+    # No gender chosen beforehand: a default would count a cadre entered in haste among the women of the
+    # women's-affairs reports.
+    gender = SelectField(_l("Giới tính"), choices=choices([("", _l("— Chọn —")), ("female", _l("Nữ")), ("male", _l("Nam"))]),
+                         validators=[AnyOf(["female", "male"], message=_l("Vui lòng chọn giới tính."))])
     birth_date = DateField(_l("Ngày sinh"), validators=[Optional()])
     unit = SelectField(_l("Đơn vị"), coerce=int)
     employment = SelectField(_l("Chế độ"), choices=choices([("part_time", _l("Không chuyên trách")), ("full_time", _l("Chuyên trách"))]))
