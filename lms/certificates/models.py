@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from lms.core.db import UTCDateTime, db, utcnow
+from lms.core.text import fold
 
 VALID = "valid"
 REVOKED = "revoked"
@@ -42,6 +43,9 @@ class Certificate(db.Model):
     year: Mapped[int] = mapped_column(Integer)
     number: Mapped[int] = mapped_column(Integer)          # register entry number within unit and year
     serial: Mapped[str] = mapped_column(String(80), index=True)
+    # The serial without accents and in small letters, set with it: the public look-up finds "30/gcn-ldld-2026"
+    # typed on a phone keyboard without Vietnamese letters for "30/GCN-LĐLĐ-2026".
+    serial_key: Mapped[str] = mapped_column(String(80), index=True, default="", server_default="")
     verify_code: Mapped[str] = mapped_column(String(40), unique=True)
     status: Mapped[str] = mapped_column(String(20), default=VALID)
     # What was certified, copied at issue so that later edits never change a certificate.
@@ -73,6 +77,11 @@ class Certificate(db.Model):
     issuer_unit = relationship("Unit")
     pdf_blob = relationship("Blob")
     replaces: Mapped[Certificate | None] = relationship(remote_side=[id])
+
+    @validates("serial")
+    def _keep_serial_key(self, _key: str, serial: str) -> str:
+        self.serial_key = fold(serial)
+        return serial
 
     def state_on(self, day: dt.date) -> str:
         """valid, revoked, replaced or expired on ``day``."""

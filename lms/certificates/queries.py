@@ -142,9 +142,10 @@ def by_code(code: str) -> Certificate | None:
 
 
 def by_serial(serial: str) -> list[Certificate]:
-    """Certificates whose serial is exactly ``serial`` (two units may in theory print the same one)."""
+    """Certificates whose serial is ``serial`` whole, accents and capitals aside ("30/gcn-ldld-2026" is
+    30/GCN-LĐLĐ-2026); two units may in theory print the same one, and "LDLD" and "LĐLĐ" read the same."""
     return list(db.session.scalars(select(Certificate).options(joinedload(Certificate.issuer_unit))
-                                   .where(Certificate.serial == serial).order_by(Certificate.id)))
+                                   .where(Certificate.serial_key == fold(serial.strip())).order_by(Certificate.id)))
 
 
 def chain(certificate: Certificate) -> tuple[list[Certificate], list[Certificate]]:

@@ -407,7 +407,7 @@ def verify(verify_code: str):
 
 @bp.route("/verify")
 def lookup():
-    """Public: look a certificate up by its exact serial number."""
+    """Public: look a certificate up by its whole serial number (accents and capitals aside)."""
     form = LookupForm(request.args)
     found, searched = [], False
     if request.args.get("serial") is not None:
