@@ -116,3 +116,7 @@ def test_wrong_current_passwords_slow_down_and_lock_as_failed_log_ins_do(app, cl
     user = db.session.get(User, province["users"]["cadre"].id)
     db.session.refresh(user)
     assert user.failed_logins == app.config["LOGIN_SLOWDOWN_AFTER"] and user.check_password(PASSWORD)
+
+
+def test_the_login_page_says_who_resets_a_forgotten_password(client):
+    assert "Quên mật khẩu? Hãy báo quản trị công đoàn" in html_text(client.get("/login"))
