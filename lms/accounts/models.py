@@ -72,9 +72,6 @@ class User(UserMixin, db.Model):
         return f"<User {self.username}>"
 
 
-# What happened to an account, for its page (who reset a password, who disabled it, and when).
-ACCOUNT_EVENT_KINDS = ("created", "password_changed", "password_reset", "disabled", "enabled", "unlocked", "changed")
-
 
 class AccountEvent(db.Model):
     """One change of an account. ``actor`` is None for the command line; ``detail`` holds plain data

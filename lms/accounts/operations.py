@@ -20,6 +20,8 @@ from lms.core.i18n import _l
 from lms.core.text import nfc
 from lms.orgs.models import Unit
 
+LAST_FEDERATION_ADMIN = _l("Đây là quản trị Liên đoàn cuối cùng đang hoạt động: hãy tạo hoặc mở một tài khoản "
+                           "quản trị Liên đoàn khác trước.")
 PASSWORD_MIN_LENGTH = 8
 # Hashing a very long password is work an attacker chooses: refuse it before hashing.
 PASSWORD_MAX_LENGTH = 200
@@ -134,9 +136,7 @@ def reset_password(user: User, new: str, actor: User | None, *, must_change: boo
         raise ValidationError({"password": problem})
     user.set_password(new)
     user.must_change_password = must_change
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_failed_at = None
+    _lift_lock(user)
     renew_session_token(user)
     _record(user, "password_reset", actor)
 
@@ -151,9 +151,8 @@ def set_enabled(user: User, enabled: bool, actor: User | None) -> None:
     if not enabled:
         if actor is not None and actor.id == user.id:
             raise ValidationError(str(_l("Bạn không thể khóa tài khoản của chính mình.")))
-        if user.role == ROLE_FEDERATION_ADMIN and _other_enabled_federation_admins(user) == 0:
-            raise ValidationError(str(_l("Đây là quản trị Liên đoàn cuối cùng đang hoạt động: hãy tạo hoặc mở một "
-                                         "tài khoản quản trị Liên đoàn khác trước.")))
+        if _is_last_federation_admin(user):
+            raise ValidationError(str(LAST_FEDERATION_ADMIN))
         renew_session_token(user)
     user.is_enabled = enabled
     _record(user, "enabled" if enabled else "disabled", actor)
@@ -161,10 +160,14 @@ def set_enabled(user: User, enabled: bool, actor: User | None) -> None:
 
 def unlock(user: User, actor: User | None) -> None:
     """Lift a lock-out after failed log-ins (the password stays)."""
+    _lift_lock(user)
+    _record(user, "unlocked", actor)
+
+
+def _lift_lock(user: User) -> None:
     user.failed_logins = 0
     user.locked_until = None
     user.last_failed_at = None
-    _record(user, "unlocked", actor)
 
 
 def update_account(user: User, role: str, unit_code: str | None, cadre_code: str | None, actor: User | None) -> bool:
@@ -175,9 +178,8 @@ def update_account(user: User, role: str, unit_code: str | None, cadre_code: str
     if not errors and role != user.role:
         if actor is not None and actor.id == user.id:
             errors["role"] = str(_l("Bạn không thể đổi vai trò của chính mình."))
-        elif user.role == ROLE_FEDERATION_ADMIN and user.is_enabled and _other_enabled_federation_admins(user) == 0:
-            errors["role"] = str(_l("Đây là quản trị Liên đoàn cuối cùng đang hoạt động: hãy tạo hoặc mở một "
-                                    "tài khoản quản trị Liên đoàn khác trước."))
+        elif _is_last_federation_admin(user):
+            errors["role"] = str(LAST_FEDERATION_ADMIN)
     if errors:
         raise ValidationError(errors)
     before = {"role": user.role, "unit": user.unit.code if user.unit else None,
@@ -192,9 +194,12 @@ def update_account(user: User, role: str, unit_code: str | None, cadre_code: str
     return True
 
 
-def _other_enabled_federation_admins(user: User) -> int:
-    return db.session.scalar(select(func.count(User.id)).where(
-        User.role == ROLE_FEDERATION_ADMIN, User.is_enabled.is_(True), User.id != user.id)) or 0
+def _is_last_federation_admin(user: User) -> bool:
+    """Whether ``user`` is the only enabled federation admin (whom the province cannot do without)."""
+    if user.role != ROLE_FEDERATION_ADMIN or not user.is_enabled:
+        return False
+    return not db.session.scalar(select(func.count(User.id)).where(
+        User.role == ROLE_FEDERATION_ADMIN, User.is_enabled.is_(True), User.id != user.id))
 
 
 def _record(user: User, kind: str, actor: User | None, detail: dict | None = None) -> None:

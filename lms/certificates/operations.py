@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from lms.cadres.models import Cadre, CadreTitle, TitleType
 from lms.cadres.operations import birth_date_problem
 from lms.certificates.models import REPLACED, REVOKED, VALID, Certificate, RegisterCounter
+from lms.certificates.queries import class_certificates_in_force
 from lms.core import clock, plugins
 from lms.core.clock import add_months, local_date
 from lms.core.db import db, utcnow
@@ -404,11 +405,9 @@ def issue_for_attendance(attendance: Attendance, issued_by=None) -> Certificate:
     if not passed(attendance.result):
         raise CertificateError(_("Kết quả của cán bộ ở lớp này là “%(result)s”: không cấp giấy chứng nhận.",
                                  result=attendance.result))
-    existing = db.session.scalar(select(Certificate.serial).where(
-        Certificate.class_id == training_class.id, Certificate.cadre_id == attendance.cadre_id,
-        Certificate.status == VALID))
+    existing = class_certificates_in_force(training_class.id, attendance.cadre_id)
     if existing:
-        raise CertificateError(_("Cán bộ đã có giấy chứng nhận số %(serial)s của lớp này.", serial=existing))
+        raise CertificateError(_("Cán bộ đã có giấy chứng nhận số %(serial)s của lớp này.", serial=existing[0].serial))
     certificate = issue_certificate(attendance.cadre, _class_facts(training_class, attendance.result),
                                     issuer_unit=_class_issuer(training_class), training_class=training_class,
                                     issued_by=issued_by)

@@ -141,6 +141,14 @@ def by_code(code: str) -> Certificate | None:
                              .where(Certificate.verify_code == code))
 
 
+def class_certificates_in_force(class_id: int, cadre_id: int) -> list[Certificate]:
+    """The certificates of class ``class_id`` that cadre ``cadre_id`` holds in force (one, unless two were
+    issued by hand): one query."""
+    return list(db.session.scalars(select(Certificate).where(
+        Certificate.class_id == class_id, Certificate.cadre_id == cadre_id, Certificate.status == VALID)
+        .order_by(Certificate.id)))
+
+
 def by_serial(serial: str) -> list[Certificate]:
     """Certificates whose serial is ``serial`` whole, accents and capitals aside ("30/gcn-ldld-2026" is
     30/GCN-LĐLĐ-2026); two units may in theory print the same one, and "LDLD" and "LĐLĐ" read the same."""

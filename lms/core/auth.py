@@ -60,8 +60,8 @@ def _user_row_statement():
 @cache
 def _user_statement():
     """Every page reads the login with its cadre, the cadre's unit and track, the admin's unit and the
-    count of unread notifications (the header's "Thông báo (2)"): one statement, built once (built with its loader options at every request, it was 3 % of a learner
-    page's instructions under callgrind). The units' levels, joined wherever else a unit is loaded,
+    count of unread notifications (the header's "Thông báo (2)"): one statement, built once (built with its
+    loader options at every request, it was 3 % of a learner page's instructions under callgrind). The units' levels, joined wherever else a unit is loaded,
     are left to the few pages that show them: two more joined rows cost every request a third of
     this statement's CPU (0,4 of 1,3 ms, measured in-process on PostgreSQL)."""
     from sqlalchemy import bindparam, func

@@ -184,17 +184,14 @@ def get_class(class_id: int) -> TrainingClass | None:
 def attendee(training_class: TrainingClass, cadre_id: int) -> tuple[Attendance, list] | None:
     """One attendee with their cadre, and the certificates of this class they hold in force (what removing
     them revokes): two queries; None when the cadre is not on the class list."""
-    from lms.certificates.models import VALID, Certificate
+    from lms.certificates.queries import class_certificates_in_force
 
     found = db.session.scalar(
         select(Attendance).options(joinedload(Attendance.cadre).joinedload(Cadre.unit))
         .where(Attendance.class_id == training_class.id, Attendance.cadre_id == cadre_id))
     if found is None:
         return None
-    certificates = list(db.session.scalars(select(Certificate).where(
-        Certificate.class_id == training_class.id, Certificate.cadre_id == cadre_id, Certificate.status == VALID)
-        .order_by(Certificate.id)))
-    return found, certificates
+    return found, class_certificates_in_force(training_class.id, cadre_id)
 
 
 def attendance(training_class: TrainingClass) -> list[Attendance]:
