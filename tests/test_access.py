@@ -70,6 +70,7 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "authoring.new_module": (EDITORS, EDITORS),
     "authoring.edit_module": (EDITORS, EDITORS),
     "authoring.preview": (EDITORS, None),
+    "authoring.learners": (EDITORS, None),
     "authoring.move_module": (None, EDITORS),
     "authoring.delete_module": (None, EDITORS),
     "authoring.publish": (None, EDITORS),

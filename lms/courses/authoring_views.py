@@ -22,6 +22,7 @@ from wtforms.validators import ValidationError as FieldError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.accounts.models import ROLE_TRAINER, User
+from lms.core.clock import local_date
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, BaseForm, choices
@@ -36,6 +37,7 @@ from lms.courses.models import (
 )
 from lms.orgs.models import Track
 from lms.quizzes import queries as quiz_queries
+from lms.reports.exports import DATE, FORMATS, INT, Column, Table, export_response
 
 bp = Blueprint("authoring", __name__, url_prefix="/author", template_folder="templates")
 
@@ -621,3 +623,44 @@ def asset(version_id: int, filename: str):
         # A published version is frozen and the bytes are content-addressed: they never change.
         response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response.make_conditional(request)
+
+
+LEARNER_STATUS_LABELS = {"": _l("Tất cả"), "learning": _l("Đang học"), "completed": _l("Đã hoàn thành")}
+
+
+def learners_table(course: Course, rows) -> Table:
+    """The learners as a table of the reports' exports (CSV/XLSX): every row matching the filters."""
+    columns = [Column(_("Họ và tên")), Column(_("Mã cán bộ")), Column(_("Đơn vị")), Column(_("Khu vực")),
+               Column(_("Phiên bản"), INT), Column(_("Bài học đã xong"), INT), Column(_("Số bài học"), INT),
+               Column(_("Ghi danh"), DATE), Column(_("Lần học gần nhất"), DATE), Column(_("Hoàn thành"), DATE)]
+    table = Table("hoc-vien", course.code, columns)
+    for row in rows:
+        cadre, enrolment = row.cadre, row.enrolment
+        table.rows.append([
+            cadre.full_name, cadre.code, cadre.unit.name if cadre.unit else "", local_name(cadre.track) if cadre.track else "",
+            enrolment.version.number, row.done, row.modules, local_date(enrolment.enrolled_at),
+            local_date(enrolment.last_seen_at), local_date(enrolment.completed_at)])
+    return table
+
+
+@bp.route("/courses/<int:course_id>/learners")
+@login_required
+def learners(course_id: int):
+    """Who is taking the course and how far each one is, for its editors; ``?format=csv|xlsx`` downloads it."""
+    from lms.courses import queries
+
+    course = _course(course_id)
+    q = request.args.get("q", "").strip()
+    status = request.args.get("status", "")
+    if status not in LEARNER_STATUS_LABELS:
+        status = ""
+    fmt = request.args.get("format")
+    if fmt is not None:
+        if fmt not in FORMATS:
+            abort(404)
+        found, _summary = queries.course_learners(course, q, status, per_page=None)
+        return export_response(learners_table(course, found.items), fmt, course.code.lower())
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    found, summary = queries.course_learners(course, q, status, page)
+    return render_template("courses/authoring_learners.html", course=course, page=found, summary=summary,
+                           q=q, status=status, statuses=LEARNER_STATUS_LABELS)
