@@ -236,6 +236,23 @@ def province(make):
             "cadre_a": cadre_a, "cadre_b": cadre_b, "users": users}
 
 
+def page_statements(client, url: str, **kwargs) -> list[str]:
+    """The SQL statements a GET of ``url`` runs on the test database (the page must answer 200)."""
+    statements: list[str] = []
+    engine = db.session.get_bind()
+
+    def listener(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(url, **kwargs)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    assert response.status_code == 200, (url, response.status_code)
+    return statements
+
+
 def html_text(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
 

@@ -6,11 +6,11 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.accounts.models import AccountEvent, User
 from lms.core.db import db, utcnow
-from tests.conftest import PASSWORD, html_text
+from tests.conftest import PASSWORD, html_text, page_statements
 
 
 def _fresh(user_id: int) -> User:
@@ -206,15 +206,7 @@ def test_list_and_account_pages_load_in_a_fixed_number_of_queries(app, client, a
     cadre = _user(province, "cadre")
 
     def count(url):
-        statements = []
-        engine = db.session.get_bind()
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return len(page_statements(client, url))
 
     before = (count("/accounts/"), count(f"/accounts/{cadre.id}"))
     for n in range(20):

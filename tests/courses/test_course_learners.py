@@ -4,12 +4,10 @@ from __future__ import annotations
 import csv
 import io
 
-from sqlalchemy import event
-
 from lms.core.db import db
 from lms.courses import operations as ops
 from lms.courses import queries
-from tests.conftest import html_text
+from tests.conftest import html_text, page_statements
 
 
 def _course(province):
@@ -114,15 +112,7 @@ def test_paged_by_fifty_in_a_fixed_number_of_queries(app, client, auth, province
     url = f"/author/courses/{course.id}/learners"
 
     def count():
-        statements = []
-        engine = db.session.get_bind()
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return len(page_statements(client, url))
 
     count()
     before = count()

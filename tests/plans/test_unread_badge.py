@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event
-
 from lms.core.db import db
 from lms.plans.models import Notification
+from tests.conftest import page_statements
 
 
 def _notify(user, n: int, read: bool = False) -> None:
@@ -44,23 +43,9 @@ def test_the_count_is_the_login_own(client, auth, province):
 
 def test_the_count_adds_no_statement(client, auth, province):
     auth.login("cadre")
-    statements = []
-    engine = db.session.get_bind()
-
-    def listener(*args):
-        statements.append(args[2])
-
-    def count() -> int:
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", listener)
-        try:
-            client.get("/notifications")
-        finally:
-            event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
-
-    before = count()
+    before = len(page_statements(client, "/notifications"))
     _notify(province["users"]["cadre"], 5)
-    assert count() == before
+    statements = page_statements(client, "/notifications")
+    assert len(statements) == before
     login = next(s for s in statements if "FROM users" in s)
     assert "FROM notifications" in login and "count(" in login.lower()  # counted in the login's own statement
