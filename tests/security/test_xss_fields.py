@@ -282,6 +282,24 @@ def test_sample_in_unit_and_cadre_names(app, province, make):
     report(problems)
 
 
+def test_sample_in_a_courses_learners(app, province, make):
+    """Cadre and unit names on the learners page of a course, which its trainer reads."""
+    from lms.courses import operations
+
+    course = operations.create_course("XSS-HOC-VIEN", operations.CourseMeta("Học viên", ""), province["users"]["trainer"])
+    operations.add_module(operations.latest(course), operations.ModuleData("Bài 1", "x", 5, key="bai-1"))
+    operations.publish(operations.latest(course))
+    for payload in SAMPLE:
+        unit = make.unit(fit(payload, 300), parent=province["upper_a"], level="grassroots", track="business")
+        operations.enrol(make.cadre(fit(payload, 200), unit=unit), course)
+    db.session.flush()
+    trainer = _client_as(app, "trainer", province)
+    assert f"{len(SAMPLE)} học viên, xếp theo tên" in trainer.get(f"/author/courses/{course.id}/learners").get_data(as_text=True)
+    problems = check(trainer, f"/author/courses/{course.id}/learners", SAMPLE)
+    problems += check(trainer, f"/author/courses/{course.id}/learners?page=2", SAMPLE)
+    report(problems)
+
+
 def test_sample_in_classes_and_external_training(app, province):
     from lms.records import operations as records
 
