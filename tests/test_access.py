@@ -51,6 +51,9 @@ ACCESS: dict[str, tuple[set | str | None, set | str | None]] = {
     "cadres.show": ({"cadre", "union", "admin"}, None),
     "cadres.create": ({"union", "other_union", "admin"}, {"union", "other_union", "admin"}),
     "cadres.edit": (ADMINS, ADMINS),
+    "cadres.add_planning": (None, ADMINS),
+    "cadres.end_planning": (None, ADMINS),
+    "cadres.delete_planning": (None, ADMINS),
     "cadre_import.upload": ({"admin"}, {"admin"}),
     "cadre_import.template": ({"admin"}, None),
     "reports.index": ({"union", "other_union", "admin"}, None),
@@ -219,8 +222,14 @@ def objects(province):
                             body="Nội dung", cadre_id=province["cadre_a"].id, unit_id=province["biz"].id,
                             status=OUTBOX_FAILED, attempts=6)
     db.session.add(message)
+    from lms.cadres.operations import add_planning
+    from lms.cadres.models import TitleType
+    from sqlalchemy import select
+
+    planning = add_planning(province["cadre_a"], db.session.scalar(select(TitleType).limit(1)), dt.date(2024, 1, 1))
     db.session.flush()
     return {
+        "planning_id": planning.id,
         "plan_id": plan.id,
         "assignment_id": assignment.id,
         "message_id": message.id,

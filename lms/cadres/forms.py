@@ -61,3 +61,20 @@ class CadreForm(EffectiveOnMixin, BaseForm):
             if term is None:
                 raise ValidationError(_l("Nhiệm kỳ “%(value)s” không hợp lệ (ghi dạng 2023–2028).", value=field.data))
             field.data = term
+
+
+class PlanningForm(BaseForm):
+    """Put a cadre in the pool planned for a title (quy hoạch)."""
+
+    title_type = SelectField(_l("Chức danh quy hoạch"), coerce=int)
+    term = StringField(_l("Nhiệm kỳ quy hoạch"), validators=[Optional(), Length(max=20)])
+    start_on = DateField(_l("Ngày đưa vào quy hoạch"), default=local_today,
+                         validators=[DataRequired(_l("Vui lòng nhập ngày đưa vào quy hoạch."))])
+    note = StringField(_l("Ghi chú"), validators=[Optional(), Length(max=500)])
+
+
+class EndPlanningForm(BaseForm):
+    """Take a cadre out of a pool on a day."""
+
+    end_on = DateField(_l("Ngày đưa ra khỏi quy hoạch"), default=local_today,
+                       validators=[DataRequired(_l("Vui lòng nhập ngày đưa ra khỏi quy hoạch."))])

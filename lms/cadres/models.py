@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, db, utcnow
@@ -137,6 +137,27 @@ class CadreTitle(db.Model):
     cadre: Mapped[Cadre] = relationship()
     title_type: Mapped[TitleType] = relationship(lazy="joined")
     unit: Mapped[Unit | None] = relationship()
+
+
+class Planning(db.Model):
+    """A cadre in the pool planned for a title (quy hoạch cán bộ) from ``start_on`` until ``end_on``
+    (open while they stay in it). The federation reviews the pool and trains it first: a plan's
+    audience may be the cadres planned for some titles (:mod:`lms.plans`). ``term`` is the term the
+    planning is for ("2028–2033"); rows are never rewritten, only ended, so an audience "as of" a day
+    reads who was in the pool that day."""
+
+    __tablename__ = "cadre_plannings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cadre_id: Mapped[int] = mapped_column(ForeignKey("cadres.id"), index=True)
+    title_type_id: Mapped[int] = mapped_column(ForeignKey("title_types.id"))
+    term: Mapped[str] = mapped_column(String(20), default="")
+    start_on: Mapped[dt.date] = mapped_column(Date)
+    end_on: Mapped[dt.date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    cadre: Mapped[Cadre] = relationship()
+    title_type: Mapped[TitleType] = relationship(lazy="joined")
 
 
 class CadreFacts(db.Model):

@@ -9,15 +9,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from lms.cadres.models import (
-    Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, PoliticalLevel, TitleType, cadre_code,
+    Cadre, CadreFacts, CadreTitle, EducationLevel, Membership, Planning, PoliticalLevel, TitleType, cadre_code,
 )
 from lms.core.clock import add_months, local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
-from lms.core.i18n import _l
+from lms.core.i18n import _l, local_name
 from lms.core.text import nfc
 from lms.orgs.models import Track, Unit
 
@@ -275,4 +275,55 @@ def change_facts(cadre: Cadre, before: Facts, after: Facts, effective_on: dt.dat
         if first is not None and first < effective_on:
             db.session.add(CadreFacts(cadre_id=cadre.id, start_on=first, end_on=effective_on, **_facts_dict(before)))
     db.session.add(CadreFacts(cadre_id=cadre.id, start_on=effective_on, end_on=None, **_facts_dict(after)))
+    db.session.flush()
+
+
+# -- planning (quy hoạch) --------------------------------------------------------------------------------
+
+def add_planning(cadre: Cadre, title_type: TitleType, start_on: dt.date, term: str = "", note: str = "") -> Planning:
+    """Put the cadre in the pool planned for ``title_type`` from ``start_on`` (today or earlier).
+
+    Refused, changing nothing, when the cadre is already in that pool on or after ``start_on``: an
+    entry is ended, never overlapped, so an audience "as of" a day reads one answer.
+    """
+    errors = {}
+    if start_on > local_today():
+        errors["start_on"] = str(_l("Ngày đưa vào quy hoạch không được sau hôm nay."))
+    normal = normal_term(term) if term else ""
+    if normal is None:
+        errors["term"] = str(_l("Nhiệm kỳ “%(value)s” không hợp lệ (ghi dạng 2023–2028).", value=term))
+    if "start_on" not in errors:
+        clash = db.session.scalar(select(Planning).where(
+            Planning.cadre_id == cadre.id, Planning.title_type_id == title_type.id,
+            or_(Planning.end_on.is_(None), Planning.end_on > start_on)))
+        if clash is not None:
+            errors["title_type"] = str(_l(
+                "Cán bộ đã trong quy hoạch chức danh %(title)s từ %(d)s.", title=local_name(title_type),
+                d=clash.start_on.strftime("%d/%m/%Y")))
+    if errors:
+        raise ValidationError(errors)
+    planning = Planning(cadre_id=cadre.id, title_type_id=title_type.id, term=normal, start_on=start_on,
+                        note=nfc(note or ""))
+    db.session.add(planning)
+    db.session.flush()
+    return planning
+
+
+def end_planning(planning: Planning, end_on: dt.date) -> None:
+    """Take the cadre out of the pool on ``end_on`` (after the day they entered it, today or earlier)."""
+    if planning.end_on is not None:
+        raise ValidationError({"end_on": str(_l("Cán bộ đã ra khỏi quy hoạch này từ %(d)s.",
+                                                d=planning.end_on.strftime("%d/%m/%Y")))})
+    if end_on <= planning.start_on:
+        raise ValidationError({"end_on": str(_l("Ngày đưa ra khỏi quy hoạch phải sau ngày đưa vào (%(d)s).",
+                                                d=planning.start_on.strftime("%d/%m/%Y")))})
+    if end_on > local_today():
+        raise ValidationError({"end_on": str(_l("Ngày đưa ra khỏi quy hoạch không được sau hôm nay."))})
+    planning.end_on = end_on
+    db.session.flush()
+
+
+def delete_planning(planning: Planning) -> None:
+    """Remove an entry typed by mistake (a cadre who leaves the pool is taken out of it instead, which keeps the history)."""
+    db.session.delete(planning)
     db.session.flush()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.cadres.models import Cadre, CadreFacts, CadreTitle, Membership, cadre_code
+from lms.cadres.models import Cadre, CadreFacts, CadreTitle, Membership, Planning, cadre_code
 from lms.core.db import db
 from lms.core.text import search_terms
 from lms.orgs.models import Unit
@@ -89,7 +89,8 @@ def held_title_ids(cadre: Cadre) -> set[int]:
 
 
 def cadre_detail(cadre: Cadre) -> dict:
-    """The cadre's memberships, titles and dated facts (employment and levels), newest first: three queries."""
+    """The cadre's memberships, titles, dated facts (employment and levels) and plannings (quy hoạch),
+    current and newest first: four queries."""
     memberships = db.session.scalars(
         select(Membership).options(joinedload(Membership.unit)).where(Membership.cadre_id == cadre.id)
         .order_by(Membership.start_on.desc(), Membership.id.desc())
@@ -102,7 +103,11 @@ def cadre_detail(cadre: Cadre) -> dict:
         select(CadreFacts).options(joinedload(CadreFacts.education_level), joinedload(CadreFacts.political_level))
         .where(CadreFacts.cadre_id == cadre.id).order_by(CadreFacts.start_on.desc(), CadreFacts.id.desc())
     ).all()
-    return {"memberships": memberships, "titles": titles, "facts": facts}
+    plannings = db.session.scalars(
+        select(Planning).where(Planning.cadre_id == cadre.id)
+        .order_by(Planning.end_on.is_not(None), Planning.start_on.desc(), Planning.id.desc())
+    ).all()
+    return {"memberships": memberships, "titles": titles, "facts": facts, "plannings": plannings}
 
 
 def cadre_with_relations(cadre_id: int) -> Cadre | None:

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from lms.accounts.queries import account_of_cadre
 from lms.cadres import operations, queries
-from lms.cadres.forms import CadreForm
-from lms.cadres.models import Cadre, EducationLevel, PoliticalLevel, TitleType
+from lms.cadres.forms import CadreForm, EndPlanningForm, PlanningForm
+from lms.cadres.models import Cadre, EducationLevel, Planning, PoliticalLevel, TitleType
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import choices
@@ -42,8 +42,92 @@ def show(cadre_id: int):
     if cadre is None:
         abort(404)
     require("cadres.view", cadre)
+    return _show_page(cadre)
+
+
+def _show_page(cadre: Cadre, planning_form: PlanningForm | None = None, failed_end: EndPlanningForm | None = None,
+               failed_id: int | None = None, status: int = 200):
+    """The cadre's page; a refused planning form comes back with what was typed and its errors."""
     account = account_of_cadre(cadre) if can(current_user, "users.manage") else None
-    return render_template("cadres/show.html", cadre=cadre, detail=queries.cadre_detail(cadre), account=account)
+    detail = queries.cadre_detail(cadre)
+    editable = can(current_user, "cadres.edit", cadre)
+    end_forms = {}
+    if editable:
+        if planning_form is None:
+            planning_form = PlanningForm(formdata=None)
+        _planning_choices(planning_form)
+        end_forms = {p.id: failed_end if p.id == failed_id else EndPlanningForm(prefix=f"p{p.id}", formdata=None)
+                     for p in detail["plannings"] if p.end_on is None}
+    return render_template("cadres/show.html", cadre=cadre, detail=detail, account=account,
+                           planning_form=planning_form if editable else None, end_forms=end_forms), status
+
+
+def _planning_choices(form: PlanningForm) -> None:
+    form.title_type.choices = choices([(t.id, local_name(t)) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))])
+
+
+def _edited_cadre(cadre_id: int) -> Cadre:
+    cadre = queries.cadre_with_relations(cadre_id)
+    if cadre is None:
+        abort(404)
+    require("cadres.edit", cadre)
+    return cadre
+
+
+def _planning_of(cadre: Cadre, planning_id: int) -> Planning:
+    planning = db.session.get(Planning, planning_id)
+    if planning is None or planning.cadre_id != cadre.id:
+        abort(404)
+    return planning
+
+
+@bp.route("/<int:cadre_id>/plannings", methods=["POST"])
+@login_required
+def add_planning(cadre_id: int):
+    """Put the cadre in the pool planned for a title (quy hoạch)."""
+    cadre = _edited_cadre(cadre_id)
+    form = PlanningForm()
+    _planning_choices(form)
+    if form.validate_on_submit():
+        try:
+            planning = operations.add_planning(cadre, db.session.get(TitleType, form.title_type.data),
+                                               form.start_on.data, form.term.data or "", form.note.data or "")
+        except ValidationError as exc:
+            exc.apply_to(form)
+        else:
+            flash(_("Đã đưa %(name)s vào quy hoạch chức danh %(title)s.", name=cadre.full_name,
+                    title=local_name(planning.title_type)), "success")
+            return redirect(url_for(".show", cadre_id=cadre.id, _anchor="quy-hoach"))
+    return _show_page(cadre, planning_form=form, status=400)
+
+
+@bp.route("/<int:cadre_id>/plannings/<int:planning_id>/end", methods=["POST"])
+@login_required
+def end_planning(cadre_id: int, planning_id: int):
+    """Take the cadre out of a pool on a day; the entry stays in the history."""
+    cadre = _edited_cadre(cadre_id)
+    planning = _planning_of(cadre, planning_id)
+    form = EndPlanningForm(prefix=f"p{planning.id}")
+    if form.validate_on_submit():
+        try:
+            operations.end_planning(planning, form.end_on.data)
+        except ValidationError as exc:
+            exc.apply_to(form)
+        else:
+            flash(_("Đã đưa %(name)s ra khỏi quy hoạch chức danh %(title)s.", name=cadre.full_name,
+                    title=local_name(planning.title_type)), "success")
+            return redirect(url_for(".show", cadre_id=cadre.id, _anchor="quy-hoach"))
+    return _show_page(cadre, failed_end=form, failed_id=planning.id, status=400)
+
+
+@bp.route("/<int:cadre_id>/plannings/<int:planning_id>/delete", methods=["POST"])
+@login_required
+def delete_planning(cadre_id: int, planning_id: int):
+    """Remove an entry typed by mistake."""
+    cadre = _edited_cadre(cadre_id)
+    operations.delete_planning(_planning_of(cadre, planning_id))
+    flash(_("Đã xóa mục quy hoạch nhập nhầm."), "success")
+    return redirect(url_for(".show", cadre_id=cadre.id, _anchor="quy-hoach"))
 
 
 def _choices(form: CadreForm, unplaced: bool = False) -> None:

@@ -20,7 +20,8 @@ quiz question text and options (GIFT, specials escaped, in [moodle], [html] and 
 formats; the learner's attempt and result pages and the trainer's bank), unit name, cadre full
 name, training-class title / place / trainer name, external-training title / provider, plan name,
 and the certificate settings' issuer name and signer (the settings page and the certificate's own
-HTML, which WeasyPrint lays out). Values are cut to the column's length where one applies.
+HTML, which WeasyPrint lays out). Values are cut to the column's length where one applies. A planning entry's note (quy hoạch) is shown on the
+cadre's page with the sample of names.
 
 At the end, one Chromium run (in a child process, with the dialog trap of the e2e ``new_page`` fixture: any
 JavaScript dialog fails the test) renders a sample of stored fields on the learner's pages of a live server.
@@ -265,6 +266,10 @@ def test_sample_in_question_category_names(app, province):
 def test_sample_in_unit_and_cadre_names(app, province, make):
     units = [make.unit(fit(p, 300), parent=province["upper_a"], level="grassroots", track="business") for p in SAMPLE]
     cadres = [make.cadre(fit(p, 200), unit=province["biz"]) for p in SAMPLE]
+    from lms.cadres.operations import add_planning
+
+    for cadre, payload in zip(cadres, SAMPLE):  # the note of a planning entry (quy hoạch), on the cadre's page
+        add_planning(cadre, make.titles["chu_tich"], dt.date(2025, 1, 1), note=payload)
     db.session.flush()
     admin = _client_as(app, "admin", province)
     problems = []
