@@ -22,7 +22,9 @@ def build_plans(ctx) -> str:
     `learning` step's graduates have completed it); public-sector cadres: the grassroots-democracy
     course due in four months; newly elected cadres: the Charter course 60 days after entering;
     chairs under the `union` login (the `cadre` login is one): the finance course overdue (every 2
-    years) and the dialogue course due in 5 days."""
+    years) and the dialogue course due in 5 days; the pool planned for grassroots chairs of the next
+    term (quy hoạch: 150 deputy chairs and the `cadre2` login, in it for three months): the finance
+    course within 180 days of entering the pool."""
     rng = ctx.rng("plans")
     today = queries.today()
     admin, union = ctx.users["admin"], ctx.users["union"]
@@ -49,11 +51,36 @@ def build_plans(ctx) -> str:
            starts_on=queries.add_months(today, -2))
     assign(chairs, "THUONG-LUONG-DOI-THOAI", union, due_on=today + dt.timedelta(days=5), starts_on=today)
 
+    pool = _planning_pool(ctx, rng, chair, today - dt.timedelta(days=90))
+    planned = operations.create_plan(operations.PlanData(
+        "Nguồn quy hoạch Chủ tịch công đoàn cơ sở nhiệm kỳ 2028–2033", planned_titles=[chair]), admin)
+    assign(planned, "KIEM-TRA-TAI-CHINH", admin, due_days=180, starts_on=today - dt.timedelta(days=90))
+
     members = db.session.scalars(queries.audience_select(queries.Rule.of(part_time), today)).all()
     login_cadres = {u.cadre_id for u in ctx.users.values() if u.cadre_id}
     exempted = rng.sample(sorted(m for m in members if m not in login_cadres), 3)
     reasons = ("Nghỉ thai sản", "Đã học lớp tập trung tương đương của LĐLĐ tỉnh", "Đang điều trị dài ngày")
     for cadre_id, reason in zip(exempted, reasons):
         operations.exempt(charter, db.session.get(Cadre, cadre_id), reason, admin, today)
-    return (f"4 đối tượng, 5 lần giao khóa học; {format_number(len(members))} cán bộ không chuyên trách khu vực "
-            "sản xuất kinh doanh được giao khóa Điều lệ, hạn đã qua 3 tháng (3 được miễn)")
+    return (f"5 đối tượng, 6 lần giao khóa học; {format_number(len(members))} cán bộ không chuyên trách khu vực "
+            f"sản xuất kinh doanh được giao khóa Điều lệ, hạn đã qua 3 tháng (3 được miễn); {format_number(pool)} "
+            "cán bộ trong quy hoạch Chủ tịch công đoàn cơ sở nhiệm kỳ 2028–2033")
+
+
+def _planning_pool(ctx, rng, chair, since: dt.date) -> int:
+    """Deputy chairs of grassroots unions, and the `cadre2` login, planned for chair of the next term."""
+    from lms.cadres.models import CadreTitle
+    from lms.cadres.operations import add_planning
+    from lms.orgs.models import Unit, UnitLevel
+
+    deputies = db.session.scalars(
+        select(CadreTitle.cadre_id).join(TitleType, TitleType.id == CadreTitle.title_type_id)
+        .join(Cadre, Cadre.id == CadreTitle.cadre_id).join(Unit, Unit.id == Cadre.unit_id)
+        .join(UnitLevel, UnitLevel.id == Unit.level_id)
+        .where(TitleType.code == "pho_chu_tich", CadreTitle.end_on.is_(None), UnitLevel.code == "grassroots")
+        .order_by(CadreTitle.cadre_id)).all()
+    chosen = set(rng.sample(sorted(set(deputies)), min(150, len(set(deputies)))))
+    chosen.add(ctx.users["cadre2"].cadre_id)
+    for cadre_id in sorted(chosen):
+        add_planning(db.session.get(Cadre, cadre_id), chair, since, "2028–2033", "Nghị quyết của Ban Thường vụ LĐLĐ tỉnh")
+    return len(chosen)

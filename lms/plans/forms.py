@@ -20,6 +20,7 @@ class PlanForm(BaseForm):
                                 coerce=int, validators=[Optional()])
     tracks = CheckboxList(_l("Khu vực"), coerce=int, validators=[Optional()])
     titles = CheckboxList(_l("Chức danh"), coerce=int, validators=[Optional()])
+    planned_titles = CheckboxList(_l("Trong quy hoạch chức danh"), coerce=int, validators=[Optional()])
     employment = SelectField(_l("Chế độ"), choices=choices([
         ("", _l("Chuyên trách và không chuyên trách")), ("full_time", _l("Chuyên trách")),
         ("part_time", _l("Không chuyên trách")),

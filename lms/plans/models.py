@@ -2,7 +2,7 @@
 in-app notifications and the outbox of e-mails.
 
 An audience is never a stored list of people: ``Plan`` holds a rule (unit subtrees, tracks, titles,
-employment, "new within N months") and the members are whoever matches it today, computed by one
+titles planned for (quy hoạch), employment, "new within N months") and the members are whoever matches it today, computed by one
 SQL query (:func:`lms.plans.queries.audience_select`). A cadre who joins, transfers or takes a new
 title enters or leaves audiences without anyone acting.
 
@@ -39,6 +39,11 @@ plan_titles = Table(
     Column("plan_id", ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
     Column("title_type_id", ForeignKey("title_types.id"), primary_key=True),
 )
+plan_planned_titles = Table(
+    "plan_planned_titles", db.metadata,
+    Column("plan_id", ForeignKey("plans.id", ondelete="CASCADE"), primary_key=True),
+    Column("title_type_id", ForeignKey("title_types.id"), primary_key=True),
+)
 assignment_courses = Table(
     "assignment_courses", db.metadata,
     Column("assignment_id", ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True),
@@ -67,6 +72,8 @@ class Plan(db.Model):
     units = relationship("Unit", secondary=plan_units, order_by="Unit.path")
     tracks = relationship("Track", secondary=plan_tracks, order_by="Track.position")
     titles = relationship("TitleType", secondary=plan_titles, order_by="TitleType.rank")
+    #: the cadres in the pool planned for these titles (quy hoạch), whatever they hold now
+    planned_titles = relationship("TitleType", secondary=plan_planned_titles, order_by="TitleType.rank")
     assignments: Mapped[list[Assignment]] = relationship(back_populates="plan", order_by="Assignment.id")
 
 

@@ -44,6 +44,7 @@ class PlanData:
     titles: list[TitleType] = field(default_factory=list)
     employment: str = ""
     new_within_months: int | None = None
+    planned_titles: list[TitleType] = field(default_factory=list)  # quy hoạch
 
 
 def _scope_unit(actor) -> Unit | None:
@@ -71,6 +72,7 @@ def rule_for(data: PlanData, actor) -> queries.Rule:
         scope_path=scope.path if scope is not None else None, unit_paths=[u.path for u in data.units],
         track_ids=[t.id for t in data.tracks], title_ids=[t.id for t in data.titles],
         employment=data.employment, new_within_months=data.new_within_months,
+        planned_title_ids=[t.id for t in data.planned_titles],
     )
 
 
@@ -84,6 +86,7 @@ def create_plan(data: PlanData, actor) -> Plan:
     plan.units = list(data.units)
     plan.tracks = list(data.tracks)
     plan.titles = list(data.titles)
+    plan.planned_titles = list(data.planned_titles)
     db.session.add(plan)
     db.session.flush()
     return plan

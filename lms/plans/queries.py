@@ -9,6 +9,8 @@ dated history, as the latest of:
   names tracks and the cadre has no personal override, whose units are on one of those tracks.
   A run is unbroken when each membership starts on the day the previous one ended (a transfer);
 * when the plan names titles, the earliest start among the cadre's current titles that match;
+* when the plan names titles planned for (quy hoạch), the earliest start among the cadre's current
+  plannings for one of them;
 * when the plan asks for "new within N months", the earliest start among the current titles that
   started within the window (and match the named titles, if any).
 
@@ -30,7 +32,7 @@ from flask import current_app
 from sqlalchemy import Date, Integer, String, and_, bindparam, cast, exists, func, literal, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from lms.cadres.models import Cadre, CadreTitle, Membership
+from lms.cadres.models import Cadre, CadreTitle, Membership, Planning
 from lms.cadres.queries import covering
 from lms.certificates.models import VALID, Certificate
 from lms.core import clock
@@ -90,6 +92,7 @@ class Rule:
     title_ids: list[int] = field(default_factory=list)
     employment: str = ""
     new_within_months: int | None = None
+    planned_title_ids: list[int] = field(default_factory=list)
 
     @classmethod
     def of(cls, plan: Plan) -> Rule:
@@ -97,8 +100,13 @@ class Rule:
             scope_path=plan.scope_unit.path if plan.scope_unit is not None else None,
             unit_paths=[u.path for u in plan.units], track_ids=[t.id for t in plan.tracks],
             title_ids=[t.id for t in plan.titles], employment=plan.employment or "",
-            new_within_months=plan.new_within_months,
+            new_within_months=plan.new_within_months, planned_title_ids=[t.id for t in plan.planned_titles],
         )
+
+    def frozen(self) -> Rule:
+        """The same rule with tuples for lists, for the per-process snapshots (never changed in place)."""
+        return Rule(self.scope_path, tuple(self.unit_paths), tuple(self.track_ids), tuple(self.title_ids),
+                    self.employment, self.new_within_months, tuple(self.planned_title_ids))
 
     def area(self) -> list[str]:
         """The subtree paths a member's unit must lie in ([] = anywhere)."""
@@ -134,6 +142,9 @@ def conditions(rule: Rule, day: dt.date) -> list:
         if rule.title_ids:
             recent.append(CadreTitle.title_type_id.in_(rule.title_ids))
         where.append(exists().where(*recent))
+    if rule.planned_title_ids:
+        where.append(exists().where(Planning.cadre_id == Cadre.id, covering(Planning, day),
+                                    Planning.title_type_id.in_(rule.planned_title_ids)))
     return where
 
 
@@ -165,11 +176,12 @@ class History:
 
     memberships: list[tuple[dt.date, dt.date | None, str, int | None]] = field(default_factory=list)  # start, end, path, track
     titles: list[tuple[int, dt.date, dt.date | None]] = field(default_factory=list)  # type, start, end
+    plannings: list[tuple[int, dt.date, dt.date | None]] = field(default_factory=list)  # type, start, end
     track_override_id: int | None = None
 
 
 def load_histories(cadre_ids) -> dict[int, History]:
-    """Memberships (with their units' paths and tracks) and titles of the given cadres: three queries.
+    """Memberships (with their units' paths and tracks), titles and plannings of the given cadres: four queries.
 
     ``cadre_ids`` may be a list or a SELECT of ids (so that an audience of thousands is one subquery).
     """
@@ -189,6 +201,12 @@ def load_histories(cadre_ids) -> dict[int, History]:
     )
     for cid, type_id, start, end in rows:
         histories[cid].titles.append((type_id, start, end))
+    rows = db.session.execute(
+        select(Planning.cadre_id, Planning.title_type_id, Planning.start_on, Planning.end_on)
+        .where(Planning.cadre_id.in_(cadre_ids))
+    )
+    for cid, type_id, start, end in rows:
+        histories[cid].plannings.append((type_id, start, end))
     return histories
 
 
@@ -225,6 +243,12 @@ def entry_date(rule: Rule, history: History, day: dt.date) -> dt.date | None:
         if not recent:
             return None
         candidates.append(min(recent))
+    if rule.planned_title_ids:
+        planned = [p[1] for p in history.plannings
+                   if p[0] in rule.planned_title_ids and p[1] <= day and (p[2] is None or p[2] > day)]
+        if not planned:
+            return None
+        candidates.append(min(planned))
     return max(candidates)
 
 
@@ -374,7 +398,7 @@ def _plans_with_assignments(fresh: bool = False) -> list[Plan]:
     query = (
         select(Plan).where(exists().where(Assignment.plan_id == Plan.id))
         .options(selectinload(Plan.units), selectinload(Plan.tracks), selectinload(Plan.titles),
-                 joinedload(Plan.scope_unit), selectinload(Plan.assignments).selectinload(Assignment.courses))
+                 selectinload(Plan.planned_titles), joinedload(Plan.scope_unit), selectinload(Plan.assignments).selectinload(Assignment.courses))
     )
     if fresh:
         query = query.execution_options(populate_existing=True)
@@ -424,9 +448,7 @@ def _snapshot_plans() -> tuple[PlanInfo, ...]:
     titles = course_titles(course_ids) if course_ids else {}
     snapshot = []
     for plan in plans:
-        rule = Rule.of(plan)
-        rule = Rule(rule.scope_path, tuple(rule.unit_paths), tuple(rule.track_ids), tuple(rule.title_ids),
-                    rule.employment, rule.new_within_months)
+        rule = Rule.of(plan).frozen()
         assignments = tuple(
             AssignmentInfo(a.id, a.plan_id, a.starts_on, a.due_on, a.due_days, a.cycle_years,
                            tuple(CourseRef(c.id, c.code, titles.get(c.id, c.code)) for c in a.courses))

@@ -58,7 +58,9 @@ def index():
 def _plan_form_choices(form: PlanForm) -> None:
     form.units.choices = choices(unit_choices(current_user))
     form.tracks.choices = choices([(t.id, local_name(t)) for t in db.session.scalars(select(Track).order_by(Track.position))])
-    form.titles.choices = choices([(t.id, local_name(t)) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))])
+    titles = choices([(t.id, local_name(t)) for t in db.session.scalars(select(TitleType).order_by(TitleType.rank))])
+    form.titles.choices = titles
+    form.planned_titles.choices = titles
 
 
 def _plan_data(form: PlanForm) -> operations.PlanData:
@@ -68,7 +70,7 @@ def _plan_data(form: PlanForm) -> operations.PlanData:
     return operations.PlanData(
         name=form.name.data or "", units=load(Unit, form.units.data), tracks=load(Track, form.tracks.data),
         titles=load(TitleType, form.titles.data), employment=form.employment.data or "",
-        new_within_months=form.new_within_months.data,
+        new_within_months=form.new_within_months.data, planned_titles=load(TitleType, form.planned_titles.data),
     )
 
 
