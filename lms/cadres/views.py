@@ -179,10 +179,7 @@ def create():
 @bp.route("/<int:cadre_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(cadre_id: int):
-    cadre = queries.cadre_with_relations(cadre_id)
-    if cadre is None:
-        abort(404)
-    require("cadres.edit", cadre)
+    cadre = _edited_cadre(cadre_id)
     form = CadreForm(obj=cadre if request.method == "GET" else None)
     _choices(form, unplaced=cadre.unit_id is None)
     if request.method == "GET":
