@@ -158,3 +158,25 @@ def test_non_learners_cannot_enrol(client, auth, province, course):
     assert client.get("/learn/").status_code == 403
     assert client.post("/learn/courses/THUONG-LUONG/enrol").status_code == 403
     assert db.session.scalar(select(Enrolment.id)) is None
+
+
+def test_a_search_that_finds_nothing_offers_the_whole_catalogue_again(client, auth, province, course):
+    """"Không tìm thấy khóa học nào" was the end of the page: on a phone the cadre had to find the
+    header's "Khóa học" to see the courses again."""
+    auth.login("cadre")
+    body = client.get("/learn/", query_string={"q": "khong co khoa nao nhu the"}).get_data(as_text=True)
+    assert "Không tìm thấy khóa học nào." in body
+    assert 'href="/learn/"' in body.split("Không tìm thấy khóa học nào.")[1]
+
+
+def test_a_completed_course_leads_to_the_cadres_certificates(client, auth, province, course):
+    """The page of a finished course said when it was finished and stopped there; the certificate the
+    cadre has just earned is one tap away."""
+    cadre = province["cadre_a"]
+    enrolment = ops.enrol(cadre, course)
+    for module in queries.outline(course, cadre).modules:
+        ops.complete_module(enrolment, module)
+    auth.login("cadre")
+    body = client.get("/learn/courses/THUONG-LUONG").get_data(as_text=True)
+    assert "Bạn đã hoàn thành khóa học" in body
+    assert 'href="/certificates/mine"' in body.split("Bạn đã hoàn thành khóa học")[1]
