@@ -120,3 +120,13 @@ def test_wrong_current_passwords_slow_down_and_lock_as_failed_log_ins_do(app, cl
 
 def test_the_login_page_says_who_resets_a_forgotten_password(client):
     assert "Quên mật khẩu? Hãy báo quản trị công đoàn" in html_text(client.get("/login"))
+
+
+def test_a_cadres_role_and_person_are_one_cadre_in_english(client, auth, province):
+    """The role and the cadre the account belongs to were labelled with the main menu's "Cán bộ", whose
+    English is the list's "Cadres": the page said "Role: Cadres" and "Cadres: Nguyễn Thị Ánh"."""
+    client.post("/language", data={"lang": "en"})
+    auth.login("cadre")
+    text = html_text(client.get("/account"))
+    assert "Nguyễn Thị Ánh" in text
+    assert "<dd>Cadres</dd>" not in text and "<dt>Cadres</dt>" not in text
