@@ -10,6 +10,8 @@
   settings are each on one line, on the screen.
 - The fields in those pages (a report's dates, a class's results) are a finger's height (44 px), and a
   date field shows the whole "dd/mm/yyyy".
+- The header's links (the main menu, the account's name) are at least 32 px high, as its buttons are;
+  the confirmation page's links to the questions not yet answered are buttons, a finger's height.
 """
 from __future__ import annotations
 
@@ -179,3 +181,33 @@ def test_a_trainers_settings_and_package_forms_fit_a_finger_on_a_phone(server, n
     assert draft >= 44, draft
     page.locator("label[for=draft]").click()  # the label, a finger's target, ticks the box
     assert page.locator("#draft").is_checked()
+
+
+def test_the_headers_links_are_a_fingertips_target_on_a_phone(server, new_page):
+    """The menu's links were their text's height, 19 px, two rows of them 4 px apart: a cadre aiming at
+    "Hồ sơ đào tạo" could open "Trang chủ"."""
+    page = new_page()
+    login(page, server, "cadre")
+    heights = page.locator("header.top nav a, header.top .tools > a").evaluate_all(
+        "els => els.map(a => [a.textContent.trim(), a.getBoundingClientRect().height])")
+    assert len(heights) >= 6 and all(height >= 32 for _text, height in heights), heights
+
+
+def test_the_questions_left_unanswered_are_buttons_on_the_confirmation_page(server, new_page):
+    """Before submitting, the page lists the questions not answered; they were words in a sentence
+    ("Câu 2, Câu 3, …"), 19 px high, a comma apart, a line break inside "Câu / 3"."""
+    page = new_page()
+    login(page, server, "cadre")
+    enrolled(page, server, "KIEM-TRA-TAI-CHINH")
+    page.click("ol.modules >> text=Kiểm tra tài chính ở doanh nghiệp")  # a lesson no other test's quiz uses
+    page.wait_for_url(re.compile(r"/modules/"))
+    page.click("section.quiz-block button.primary")
+    page.wait_for_url(re.compile(r"/quizzes/attempts/\d+$"))
+    with page.expect_navigation():
+        page.click("button[name=go][value=finish]")
+    assert page.url.endswith("/finish")
+    links = page.locator("main .alert.warning a[href*='/quizzes/attempts/']")
+    boxes = links.evaluate_all("els => els.map(a => [a.textContent, a.getClientRects().length, a.getBoundingClientRect().height])")
+    assert len(boxes) >= 2 and all(lines == 1 and height >= 44 for _text, lines, height in boxes), boxes
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "phone-quiz-finish")
