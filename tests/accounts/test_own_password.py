@@ -130,3 +130,19 @@ def test_a_cadres_role_and_person_are_one_cadre_in_english(client, auth, provinc
     text = html_text(client.get("/account"))
     assert "Nguyễn Thị Ánh" in text
     assert "<dd>Cadres</dd>" not in text and "<dt>Cadres</dt>" not in text
+
+
+def test_a_fields_hint_is_read_out_with_the_field(client, auth, province):
+    """"Ít nhất 8 ký tự, không trùng tên đăng nhập." sat under the new password's field, tied to
+    nothing: a screen reader on a phone read the field and never the rule, then the error."""
+    import re
+
+    def described_by(body):
+        field = next(tag for tag in re.findall(r"<input[^>]*>", body) if 'id="new"' in tag)
+        return re.search(r'aria-describedby="([^"]*)"', field).group(1).split()
+
+    auth.login("cadre")
+    body = client.get("/account").get_data(as_text=True)
+    assert described_by(body) == ["new-hint"]
+    assert '<p class="hint" id="new-hint">Ít nhất 8 ký tự, không trùng tên đăng nhập.</p>' in body
+    assert described_by(_change(client, new="ngan").get_data(as_text=True)) == ["new-error", "new-hint"]
