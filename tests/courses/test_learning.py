@@ -180,3 +180,18 @@ def test_a_completed_course_leads_to_the_cadres_certificates(client, auth, provi
     body = client.get("/learn/courses/THUONG-LUONG").get_data(as_text=True)
     assert "Bạn đã hoàn thành khóa học" in body
     assert 'href="/certificates/mine"' in body.split("Bạn đã hoàn thành khóa học")[1]
+
+
+def test_the_home_page_says_how_far_the_cadre_is_and_does_not_deny_a_finished_course(client, auth, province, course):
+    """"Khóa học của tôi" showed an unlabelled bar (a bar at 0% is an empty line on a phone), and a cadre
+    with a course finished and none under way read "Bạn chưa bắt đầu khóa học nào." above "Đã hoàn
+    thành 1 khóa học."."""
+    cadre = province["cadre_a"]
+    enrolment = ops.enrol(cadre, course)
+    ops.complete_module(enrolment, queries.outline(course, cadre).modules[0])  # 1 of 3 lessons
+    auth.login("cadre")
+    assert "Tiến độ: 33%" in html_text(client.get("/"))
+    for module in queries.outline(course, cadre).modules:
+        ops.complete_module(enrolment, module)
+    home = html_text(client.get("/"))
+    assert "Đã hoàn thành 1 khóa học." in home and "Bạn chưa bắt đầu khóa học nào." not in home
