@@ -12,6 +12,8 @@
   date field shows the whole "dd/mm/yyyy".
 - The header's links (the main menu, the account's name) are at least 32 px high, as its buttons are;
   the confirmation page's links to the questions not yet answered are buttons, a finger's height.
+- A cadre's notifications are cards the width of the page, not a bulleted list indented by a third of
+  a 360 px screen.
 """
 from __future__ import annotations
 
@@ -211,3 +213,17 @@ def test_the_questions_left_unanswered_are_buttons_on_the_confirmation_page(serv
     assert len(boxes) >= 2 and all(lines == 1 and height >= 44 for _text, lines, height in boxes), boxes
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "phone-quiz-finish")
+
+
+def test_the_notifications_take_the_phones_width(server, new_page):
+    """Each notification is a card; they were items of a bulleted list, a bullet and 40 px of indent
+    left of each card, the text squeezed into the rest of the phone."""
+    server.lms("reminders", "send")  # the demo's cadre has an assignment due soon and one overdue
+    page = new_page()
+    login(page, server, "cadre")
+    page.goto(server.url + "/notifications")
+    heading = page.locator("main h1").evaluate("h => h.getBoundingClientRect().left")
+    cards = page.locator("main ul.notes > li.card").evaluate_all(
+        "els => els.map(li => [li.getBoundingClientRect().left, getComputedStyle(li).listStyleType])")
+    assert cards and all(left == heading and marker == "none" for left, marker in cards), (heading, cards)
+    shot(page, "phone-notifications")
