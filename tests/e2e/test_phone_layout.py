@@ -12,6 +12,7 @@
   date field shows the whole "dd/mm/yyyy".
 - The header's links (the main menu, the account's name) are at least 32 px high, as its buttons are;
   the confirmation page's links to the questions not yet answered are buttons, a finger's height.
+- The keyboard's focus ring shows on the red header (3:1 against it at least), as it does on the page.
 - A cadre's notifications are cards the width of the page, not a bulleted list indented by a third of
   a 360 px screen.
 """
@@ -227,3 +228,32 @@ def test_the_notifications_take_the_phones_width(server, new_page):
         "els => els.map(li => [li.getBoundingClientRect().left, getComputedStyle(li).listStyleType])")
     assert cards and all(left == heading and marker == "none" for left, marker in cards), (heading, cards)
     shot(page, "phone-notifications")
+
+
+#: JavaScript: the contrast ratio of two computed CSS colours ("rgb(…)"), as WCAG defines it.
+CONTRAST = """([a, b]) => {
+  const lum = c => { const [r, g, bl] = c.match(/[\\d.]+/g).slice(0, 3).map(v => { v = v / 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * bl; };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+def test_the_focus_ring_shows_on_the_header(server, new_page):
+    """Tabbing through the header drew the page's blue focus ring on the header's red, 1.2:1: a keyboard
+    user (or a phone with a keyboard) could not see which link was focused."""
+    page = new_page()
+    login(page, server, "cadre")
+    header = page.locator("header.top").evaluate("h => getComputedStyle(h).backgroundColor")
+    seen = []
+    for _ in range(6):  # the skip link, the brand, the language switch, the account, log out, the menu
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => { const el = document.activeElement, s = getComputedStyle(el);
+          return {inHeader: !!el.closest('header.top'), style: s.outlineStyle, color: s.outlineColor, text: el.textContent.trim()}; }""")
+        if not focused["inHeader"]:
+            continue
+        assert focused["style"] != "none", focused
+        ratio = page.evaluate(CONTRAST, [focused["color"], header])
+        assert ratio >= 3, (focused, header, ratio)
+        seen.append(focused["text"])
+    assert len(seen) >= 4, seen
