@@ -188,12 +188,20 @@ def test_a_trainers_settings_and_package_forms_fit_a_finger_on_a_phone(server, n
 
 def test_the_headers_links_are_a_fingertips_target_on_a_phone(server, new_page):
     """The menu's links were their text's height, 19 px, two rows of them 4 px apart: a cadre aiming at
-    "Hồ sơ đào tạo" could open "Trang chủ"."""
+    "Hồ sơ đào tạo" could open "Trang chủ". The way back above a course's, a lesson's or a quiz's title
+    was 16 px high."""
     page = new_page()
     login(page, server, "cadre")
     heights = page.locator("header.top nav a, header.top .tools > a").evaluate_all(
         "els => els.map(a => [a.textContent.trim(), a.getBoundingClientRect().height])")
     assert len(heights) >= 6 and all(height >= 32 for _text, height in heights), heights
+    enrolled(page, server, "DIEU-LE-LUAT-2024")
+    page.click("ol.modules a >> nth=0")
+    page.wait_for_url(re.compile(r"/modules/"))
+    for url in (page.url, server.url + "/learn/courses/DIEU-LE-LUAT-2024"):
+        page.goto(url)
+        back = page.locator("main nav.muted a").evaluate_all("els => els.map(a => a.getBoundingClientRect().height)")
+        assert back and all(height >= 32 for height in back), (url, back)
 
 
 def test_the_questions_left_unanswered_are_buttons_on_the_confirmation_page(server, new_page):
