@@ -130,6 +130,9 @@ def test_a_cadres_role_and_person_are_one_cadre_in_english(client, auth, provinc
     text = html_text(client.get("/account"))
     assert "Nguyễn Thị Ánh" in text
     assert "<dd>Cadres</dd>" not in text and "<dt>Cadres</dt>" not in text
+    # in Vietnamese the cadre is named by their full name, not "Cán bộ" a second time under "Vai trò: Cán bộ"
+    client.post("/language", data={"lang": "vi"})
+    assert "<dt>Họ và tên</dt><dd>Nguyễn Thị Ánh" in html_text(client.get("/account"))
 
 
 def test_a_fields_hint_is_read_out_with_the_field(client, auth, province):
