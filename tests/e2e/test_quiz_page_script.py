@@ -5,6 +5,7 @@
 - The header's "Đã trả lời a / n câu" follows the answers as they are saved, up and down, and so does
   the ✓ on the question's button in the "Đi đến câu" list (it kept what the page was loaded with).
 - An option tapped just before the page is reloaded is kept, even when its save never arrives.
+- The time left stays in sight while the cadre scrolls down to the page's last question.
 
 A script error on the page fails every test. The time limit is not waited for: the attempt's deadline
 is moved a few seconds ahead (or just behind) in the server's database, which the page and the server
@@ -197,4 +198,19 @@ def test_a_numeric_answer_that_is_not_a_number_is_flagged_as_it_is_saved(server,
     shot(page, "quiz-numeric-warning")
     field.fill("2340000")
     warning.wait_for(state="hidden", timeout=5000)
+    assert not page.errors, page.errors
+
+
+def test_the_time_left_stays_in_sight_down_the_page(server, new_page):
+    """The countdown sat above the first question: on a phone, answering the fourth or fifth question
+    the cadre could not see how much time was left."""
+    page = _watched(new_page)
+    attempt_id = _start_quiz(page, server, "cadre2", MODULES[1])
+    _move_deadline(server, attempt_id, 600)
+    page.reload()
+    page.locator("section.question").last.scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    box = page.locator("[role=timer]").evaluate("el => el.getBoundingClientRect().toJSON()")
+    assert box["top"] >= 0 and box["bottom"] <= page.viewport_size["height"], box
+    shot(page, "cadre-quiz-timer-scrolled-phone")
     assert not page.errors, page.errors
