@@ -213,4 +213,9 @@ def test_the_time_left_stays_in_sight_down_the_page(server, new_page):
     box = page.locator("[role=timer]").evaluate("el => el.getBoundingClientRect().toJSON()")
     assert box["top"] >= 0 and box["bottom"] <= page.viewport_size["height"], box
     shot(page, "cadre-quiz-timer-scrolled-phone")
+    # the confirmation page's links to a question ("#q5") show its title below the time left, not under it
+    page.goto(page.url.split("#")[0] + "#q5")
+    timer = page.locator("[role=timer]").evaluate("el => el.getBoundingClientRect().bottom")
+    title = page.locator("#q5 h2").evaluate("el => el.getBoundingClientRect().top")
+    assert title >= timer, (title, timer)
     assert not page.errors, page.errors
