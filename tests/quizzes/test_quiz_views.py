@@ -640,3 +640,20 @@ def test_a_result_leads_back_to_the_quiz_block_of_the_lesson(client, auth, quiz_
     result = client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
     assert f'href="{_module_url(quiz_setup)}#quiz-title"' in result
     assert 'id="quiz-title"' in client.get(_module_url(quiz_setup)).get_data(as_text=True)
+
+
+def test_a_matching_questions_review_names_its_items_as_the_question_did(client, auth, province):
+    """The question asks to "Chọn đáp án phù hợp cho từng mục"; its review headed that column "Vế trái"
+    (left side), a term from the GIFT format, not from anything the cadre saw."""
+    from lms.courses import operations as course_ops
+    from tests.quizzes.test_engine_support import build_course
+
+    gift = "::M1:: Ghép mỗi hoạt động với đặc điểm. {\n=Kiểm tra -> Có kết luận\n=Giám sát -> Phòng ngừa\n}\n"
+    built = build_course(province["users"]["trainer"], code="GHEP", gift=gift)
+    course_ops.enrol(province["cadre_a"], built.course)
+    auth.login("cadre")
+    attempt_id = _start(client, built)
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    result = html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+    assert "Chọn đáp án phù hợp cho từng mục" in result
+    assert "<th>Mục</th><th>Bạn ghép</th>" in result and "Vế trái" not in result
