@@ -657,3 +657,15 @@ def test_a_matching_questions_review_names_its_items_as_the_question_did(client,
     result = html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
     assert "Chọn đáp án phù hợp cho từng mục" in result
     assert "<th>Mục</th><th>Bạn ghép</th>" in result and "Vế trái" not in result
+
+
+def test_a_result_says_which_attempts_make_the_score_kept(client, auth, quiz_setup):
+    """Under the attempt's own score the page gave "Điểm bài kiểm tra của bạn (theo cách tính của
+    bài)": which way of counting, the cadre could not tell. It now names it, as the lesson's quiz block does."""
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    result = html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+    assert "Điểm được ghi nhận cho bài kiểm tra: 0,0% (tính điểm lần cao nhất)" in result
+    _set(quiz_setup, grading_method="average")
+    assert "(tính điểm trung bình các lần)" in html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
