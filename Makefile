@@ -17,6 +17,6 @@ test: bootstrap
 
 # Re-extract the messages and compile the catalogues after changing user-facing text.
 translations: bootstrap
-	.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o lms/translations/messages.pot .
+	.venv/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o lms/translations/messages.pot .
 	.venv/bin/pybabel update -i lms/translations/messages.pot -d lms/translations --no-fuzzy-matching
 	.venv/bin/pybabel compile -d lms/translations

@@ -20,7 +20,7 @@ from lms.cadres.models import Cadre, cadre_code
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, choices
-from lms.core.i18n import _
+from lms.core.i18n import _, pgettext
 from lms.core.policy import can, is_federation_admin, require
 
 bp = Blueprint("accounts_admin", __name__, url_prefix="/accounts", template_folder="templates")
@@ -51,7 +51,7 @@ def _event_detail(detail: str) -> list[tuple[str, str, str]]:
     """An account event's changes as (what, before, after), labelled in the page's language."""
     if not detail:
         return []
-    names = {"role": _("Vai trò"), "unit": _("Đơn vị"), "cadre": _("Cán bộ")}
+    names = {"role": _("Vai trò"), "unit": _("Đơn vị"), "cadre": pgettext("person", "Cán bộ")}
     rows = []
     for key, value in json.loads(detail).items():
         before, after = value if isinstance(value, list) else (None, value)

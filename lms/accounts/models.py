@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.cadres.models import Cadre
 from lms.core.db import UTCDateTime, db, utcnow
-from lms.core.i18n import _l
+from lms.core.i18n import _l, lazy_pgettext
 from lms.orgs.models import Unit
 
 ROLE_CADRE = "cadre"
@@ -19,7 +19,7 @@ ROLE_UNION_ADMIN = "union_admin"
 ROLE_FEDERATION_ADMIN = "federation_admin"
 ROLES = (ROLE_CADRE, ROLE_TRAINER, ROLE_UNION_ADMIN, ROLE_FEDERATION_ADMIN)
 ROLE_LABELS = {
-    ROLE_CADRE: _l("Cán bộ"), ROLE_TRAINER: _l("Giảng viên"),
+    ROLE_CADRE: lazy_pgettext("person", "Cán bộ"), ROLE_TRAINER: _l("Giảng viên"),
     ROLE_UNION_ADMIN: _l("Quản trị công đoàn"), ROLE_FEDERATION_ADMIN: _l("Quản trị Liên đoàn"),
 }
 

@@ -58,4 +58,5 @@ class LookupForm(BaseForm):
     class Meta:
         csrf = False
 
-    serial = StringField(_l("Số hiệu giấy chứng nhận"), validators=[DataRequired(), Length(max=80)])
+    serial = StringField(_l("Số hiệu giấy chứng nhận"),
+                         validators=[DataRequired(_l("Hãy nhập số hiệu in trên giấy chứng nhận.")), Length(max=80)])

@@ -45,6 +45,18 @@ def lazy_gettext(string: str, **variables) -> LazyString:
     return LazyString(gettext, string, **variables)
 
 
+def pgettext(context: str, string: str, **variables) -> str:
+    """:func:`gettext` of a message whose English depends on where it is used (``context``): "Cán bộ" is
+    "Cadres" as a list and "Cadre" as one person's role."""
+    text = translations().upgettext(context, string)
+    return text % variables if variables else text
+
+
+def lazy_pgettext(context: str, string: str, **variables) -> LazyString:
+    """:func:`pgettext` when the text is used."""
+    return LazyString(pgettext, context, string, **variables)
+
+
 _ = gettext
 _l = lazy_gettext
 

@@ -120,3 +120,32 @@ def test_wrong_current_passwords_slow_down_and_lock_as_failed_log_ins_do(app, cl
 
 def test_the_login_page_says_who_resets_a_forgotten_password(client):
     assert "Quên mật khẩu? Hãy báo quản trị công đoàn" in html_text(client.get("/login"))
+
+
+def test_a_cadres_role_and_person_are_one_cadre_in_english(client, auth, province):
+    """The role and the cadre the account belongs to were labelled with the main menu's "Cán bộ", whose
+    English is the list's "Cadres": the page said "Role: Cadres" and "Cadres: Nguyễn Thị Ánh"."""
+    client.post("/language", data={"lang": "en"})
+    auth.login("cadre")
+    text = html_text(client.get("/account"))
+    assert "Nguyễn Thị Ánh" in text
+    assert "<dd>Cadres</dd>" not in text and "<dt>Cadres</dt>" not in text
+    # in Vietnamese the cadre is named by their full name, not "Cán bộ" a second time under "Vai trò: Cán bộ"
+    client.post("/language", data={"lang": "vi"})
+    assert "<dt>Họ và tên</dt><dd>Nguyễn Thị Ánh" in html_text(client.get("/account"))
+
+
+def test_a_fields_hint_is_read_out_with_the_field(client, auth, province):
+    """"Ít nhất 8 ký tự, không trùng tên đăng nhập." sat under the new password's field, tied to
+    nothing: a screen reader on a phone read the field and never the rule, then the error."""
+    import re
+
+    def described_by(body):
+        field = next(tag for tag in re.findall(r"<input[^>]*>", body) if 'id="new"' in tag)
+        return re.search(r'aria-describedby="([^"]*)"', field).group(1).split()
+
+    auth.login("cadre")
+    body = client.get("/account").get_data(as_text=True)
+    assert described_by(body) == ["new-hint"]
+    assert '<p class="hint" id="new-hint">Ít nhất 8 ký tự, không trùng tên đăng nhập.</p>' in body
+    assert described_by(_change(client, new="ngan").get_data(as_text=True)) == ["new-error", "new-hint"]

@@ -549,3 +549,14 @@ def test_the_register_warns_while_the_public_address_is_this_machines(province, 
     auth.login("union")  # sees the register, cannot change the settings
     page = client.get("/certificates/register")
     assert page.status_code == 200 and warning not in page.get_data(as_text=True)
+
+
+def test_a_certificates_page_leads_back_to_the_list_it_came_from(configured, client):
+    """A certificate's page had no way back: the cadre's goes back to "Giấy chứng nhận của tôi", an
+    administrator's to the register."""
+    certificate = issue(configured["cadre_a"])
+    back = '<nav class="muted"><a href="{}">'
+    page = login(client, "cadre").get(f"/certificates/{certificate.id}").get_data(as_text=True)
+    assert back.format("/certificates/mine") in page
+    admin = login(client.application.test_client(), "admin")
+    assert back.format("/certificates/register") in admin.get(f"/certificates/{certificate.id}").get_data(as_text=True)

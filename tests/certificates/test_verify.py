@@ -209,3 +209,11 @@ def test_the_migration_gives_stored_certificates_their_key(configured, monkeypat
     migration.upgrade()
     key = db.session.scalar(db.select(Certificate.serial_key).where(Certificate.id == certificate.id))
     assert key and key == key.lower() and "đ" not in key and key.endswith(str(certificate.year))
+
+
+def test_a_lookup_with_nothing_typed_says_what_to_type(configured, client):
+    """A serial of spaces (the browser's "required" lets it through; the form strips it) showed the
+    form again with no word: the visitor could not tell whether anything had been looked up."""
+    body = client.get("/verify", query_string={"serial": "   "}).get_data(as_text=True)
+    assert "Hãy nhập số hiệu in trên giấy chứng nhận." in body
+    assert 'aria-describedby="serial-error"' in body and 'id="serial-error"' in body

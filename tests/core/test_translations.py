@@ -20,8 +20,8 @@ from lms.core.db import db
 TRANSLATIONS = ROOT / "lms" / "translations"
 PO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po"
 MO = TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.mo"
-# The keywords of `make translations` (pybabel's defaults plus -k _l -k lazy_gettext) and babel.cfg's mapping.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+# The keywords of `make translations` (pybabel's defaults plus -k _l -k lazy_gettext -k lazy_pgettext:1c,2) and babel.cfg's mapping.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
 SOURCES = (
     (ROOT / "lms", [("**.py", "python"), ("**/templates/**.html", "jinja2")]),
     (ROOT / "templates", [("**.html", "jinja2")]),

@@ -158,3 +158,40 @@ def test_non_learners_cannot_enrol(client, auth, province, course):
     assert client.get("/learn/").status_code == 403
     assert client.post("/learn/courses/THUONG-LUONG/enrol").status_code == 403
     assert db.session.scalar(select(Enrolment.id)) is None
+
+
+def test_a_search_that_finds_nothing_offers_the_whole_catalogue_again(client, auth, province, course):
+    """"Không tìm thấy khóa học nào" was the end of the page: on a phone the cadre had to find the
+    header's "Khóa học" to see the courses again."""
+    auth.login("cadre")
+    body = client.get("/learn/", query_string={"q": "khong co khoa nao nhu the"}).get_data(as_text=True)
+    assert "Không tìm thấy khóa học nào." in body
+    assert 'href="/learn/"' in body.split("Không tìm thấy khóa học nào.")[1]
+
+
+def test_a_completed_course_leads_to_the_cadres_certificates(client, auth, province, course):
+    """The page of a finished course said when it was finished and stopped there; the certificate the
+    cadre has just earned is one tap away."""
+    cadre = province["cadre_a"]
+    enrolment = ops.enrol(cadre, course)
+    for module in queries.outline(course, cadre).modules:
+        ops.complete_module(enrolment, module)
+    auth.login("cadre")
+    body = client.get("/learn/courses/THUONG-LUONG").get_data(as_text=True)
+    assert "Bạn đã hoàn thành khóa học" in body
+    assert 'href="/certificates/mine"' in body.split("Bạn đã hoàn thành khóa học")[1]
+
+
+def test_the_home_page_says_how_far_the_cadre_is_and_does_not_deny_a_finished_course(client, auth, province, course):
+    """"Khóa học của tôi" showed an unlabelled bar (a bar at 0% is an empty line on a phone), and a cadre
+    with a course finished and none under way read "Bạn chưa bắt đầu khóa học nào." above "Đã hoàn
+    thành 1 khóa học."."""
+    cadre = province["cadre_a"]
+    enrolment = ops.enrol(cadre, course)
+    ops.complete_module(enrolment, queries.outline(course, cadre).modules[0])  # 1 of 3 lessons
+    auth.login("cadre")
+    assert "Tiến độ: 33%" in html_text(client.get("/"))
+    for module in queries.outline(course, cadre).modules:
+        ops.complete_module(enrolment, module)
+    home = html_text(client.get("/"))
+    assert "Đã hoàn thành 1 khóa học." in home and "Bạn chưa bắt đầu khóa học nào." not in home

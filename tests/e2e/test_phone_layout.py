@@ -10,6 +10,11 @@
   settings are each on one line, on the screen.
 - The fields in those pages (a report's dates, a class's results) are a finger's height (44 px), and a
   date field shows the whole "dd/mm/yyyy".
+- The header's links (the main menu, the account's name) are at least 32 px high, as its buttons are;
+  the confirmation page's links to the questions not yet answered are buttons, a finger's height.
+- The keyboard's focus ring shows on the red header (3:1 against it at least), as it does on the page.
+- A cadre's notifications are cards the width of the page, not a bulleted list indented by a third of
+  a 360 px screen.
 """
 from __future__ import annotations
 
@@ -179,3 +184,84 @@ def test_a_trainers_settings_and_package_forms_fit_a_finger_on_a_phone(server, n
     assert draft >= 44, draft
     page.locator("label[for=draft]").click()  # the label, a finger's target, ticks the box
     assert page.locator("#draft").is_checked()
+
+
+def test_the_headers_links_are_a_fingertips_target_on_a_phone(server, new_page):
+    """The menu's links were their text's height, 19 px, two rows of them 4 px apart: a cadre aiming at
+    "Hồ sơ đào tạo" could open "Trang chủ". The way back above a course's, a lesson's or a quiz's title
+    was 16 px high."""
+    page = new_page()
+    login(page, server, "cadre")
+    heights = page.locator("header.top nav a, header.top .tools > a").evaluate_all(
+        "els => els.map(a => [a.textContent.trim(), a.getBoundingClientRect().height])")
+    assert len(heights) >= 6 and all(height >= 32 for _text, height in heights), heights
+    enrolled(page, server, "DIEU-LE-LUAT-2024")
+    page.click("ol.modules a >> nth=0")
+    page.wait_for_url(re.compile(r"/modules/"))
+    for url in (page.url, server.url + "/learn/courses/DIEU-LE-LUAT-2024"):
+        page.goto(url)
+        back = page.locator("main nav.muted a").evaluate_all("els => els.map(a => a.getBoundingClientRect().height)")
+        assert back and all(height >= 32 for height in back), (url, back)
+
+
+def test_the_questions_left_unanswered_are_buttons_on_the_confirmation_page(server, new_page):
+    """Before submitting, the page lists the questions not answered; they were words in a sentence
+    ("Câu 2, Câu 3, …"), 19 px high, a comma apart, a line break inside "Câu / 3"."""
+    page = new_page()
+    login(page, server, "cadre")
+    enrolled(page, server, "KIEM-TRA-TAI-CHINH")
+    page.click("ol.modules >> text=Kiểm tra tài chính ở doanh nghiệp")  # a lesson no other test's quiz uses
+    page.wait_for_url(re.compile(r"/modules/"))
+    page.click("section.quiz-block button.primary")
+    page.wait_for_url(re.compile(r"/quizzes/attempts/\d+$"))
+    with page.expect_navigation():
+        page.click("button[name=go][value=finish]")
+    assert page.url.endswith("/finish")
+    links = page.locator("main .alert.warning a[href*='/quizzes/attempts/']")
+    boxes = links.evaluate_all("els => els.map(a => [a.textContent, a.getClientRects().length, a.getBoundingClientRect().height])")
+    assert len(boxes) >= 2 and all(lines == 1 and height >= 44 for _text, lines, height in boxes), boxes
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "phone-quiz-finish")
+
+
+def test_the_notifications_take_the_phones_width(server, new_page):
+    """Each notification is a card; they were items of a bulleted list, a bullet and 40 px of indent
+    left of each card, the text squeezed into the rest of the phone."""
+    server.lms("reminders", "send")  # the demo's cadre has an assignment due soon and one overdue
+    page = new_page()
+    login(page, server, "cadre")
+    page.goto(server.url + "/notifications")
+    heading = page.locator("main h1").evaluate("h => h.getBoundingClientRect().left")
+    cards = page.locator("main ul.notes > li.card").evaluate_all(
+        "els => els.map(li => [li.getBoundingClientRect().left, getComputedStyle(li).listStyleType])")
+    assert cards and all(left == heading and marker == "none" for left, marker in cards), (heading, cards)
+    shot(page, "phone-notifications")
+
+
+#: JavaScript: the contrast ratio of two computed CSS colours ("rgb(…)"), as WCAG defines it.
+CONTRAST = """([a, b]) => {
+  const lum = c => { const [r, g, bl] = c.match(/[\\d.]+/g).slice(0, 3).map(v => { v = v / 255;
+    return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * bl; };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+def test_the_focus_ring_shows_on_the_header(server, new_page):
+    """Tabbing through the header drew the page's blue focus ring on the header's red, 1.2:1: a keyboard
+    user (or a phone with a keyboard) could not see which link was focused."""
+    page = new_page()
+    login(page, server, "cadre")
+    header = page.locator("header.top").evaluate("h => getComputedStyle(h).backgroundColor")
+    seen = []
+    for _ in range(6):  # the skip link, the brand, the language switch, the account, log out, the menu
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => { const el = document.activeElement, s = getComputedStyle(el);
+          return {inHeader: !!el.closest('header.top'), style: s.outlineStyle, color: s.outlineColor, text: el.textContent.trim()}; }""")
+        if not focused["inHeader"]:
+            continue
+        assert focused["style"] != "none", focused
+        ratio = page.evaluate(CONTRAST, [focused["color"], header])
+        assert ratio >= 3, (focused, header, ratio)
+        seen.append(focused["text"])
+    assert len(seen) >= 4, seen

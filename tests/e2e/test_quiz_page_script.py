@@ -2,8 +2,10 @@
 
 - When the time runs out on the page, it goes to the attempt's result (the server has submitted it).
 - When a save is refused because the attempt is closed (its time ran out meanwhile), the same.
-- The header's "Đã trả lời a / n câu" follows the answers as they are saved, up and down.
+- The header's "Đã trả lời a / n câu" follows the answers as they are saved, up and down, and so does
+  the ✓ on the question's button in the "Đi đến câu" list (it kept what the page was loaded with).
 - An option tapped just before the page is reloaded is kept, even when its save never arrives.
+- The time left stays in sight while the cadre scrolls down to the page's last question.
 
 A script error on the page fails every test. The time limit is not waited for: the attempt's deadline
 is moved a few seconds ahead (or just behind) in the server's database, which the page and the server
@@ -110,11 +112,19 @@ def test_the_header_counts_the_answers_as_they_are_saved(server, new_page):
     page = _watched(new_page)
     _start_quiz(page, server, "cadre", MODULES[1])
     assert "Đã trả lời 0 / 7 câu" in _answered_header(page)
+    # the list of buttons says what it is, and which of its questions are on this page
+    assert page.locator("nav[aria-labelledby=quiz-nav-title] #quiz-nav-title").is_visible()
+    borders = page.locator("nav [data-question]").evaluate_all(
+        "els => els.map(b => [b.getAttribute('aria-current'), getComputedStyle(b).borderTopWidth])")
+    assert {width for current, width in borders if current} != {width for current, width in borders if not current}, borders
 
     def saved_and_counted(question: str, count: int) -> None:
         page.wait_for_selector(f"{question} >> text=Đã lưu")
         page.wait_for_function("n => document.querySelector('main p.muted').textContent.includes(n)",
                                arg=f"Đã trả lời {count} / 7 câu", timeout=5000)
+
+    def ticked(question: str) -> bool:
+        return "✓" in page.locator(f"nav [data-question='{question[1:]}']").inner_text()
 
     page.locator("#q1 input[type=radio]").first.check()
     saved_and_counted("#q1", 1)
@@ -123,10 +133,13 @@ def test_the_header_counts_the_answers_as_they_are_saved(server, new_page):
     box = page.locator("#q5 input[type=checkbox]").first  # a multiple response
     box.check()
     saved_and_counted("#q5", 2)
+    assert ticked("#q1") and ticked("#q5") and not ticked("#q2")
     box.uncheck()  # nothing chosen any more: no longer answered
     saved_and_counted("#q5", 1)
+    assert ticked("#q1") and not ticked("#q5")
     page.reload()  # the server counts the same
     assert "Đã trả lời 1 / 7 câu" in _answered_header(page)
+    assert ticked("#q1") and not ticked("#q5")
     assert not page.errors, page.errors
 
 
@@ -185,4 +198,24 @@ def test_a_numeric_answer_that_is_not_a_number_is_flagged_as_it_is_saved(server,
     shot(page, "quiz-numeric-warning")
     field.fill("2340000")
     warning.wait_for(state="hidden", timeout=5000)
+    assert not page.errors, page.errors
+
+
+def test_the_time_left_stays_in_sight_down_the_page(server, new_page):
+    """The countdown sat above the first question: on a phone, answering the fourth or fifth question
+    the cadre could not see how much time was left."""
+    page = _watched(new_page)
+    attempt_id = _start_quiz(page, server, "cadre2", MODULES[1])
+    _move_deadline(server, attempt_id, 600)
+    page.reload()
+    page.locator("section.question").last.scroll_into_view_if_needed()
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    box = page.locator("[role=timer]").evaluate("el => el.getBoundingClientRect().toJSON()")
+    assert box["top"] >= 0 and box["bottom"] <= page.viewport_size["height"], box
+    shot(page, "cadre-quiz-timer-scrolled-phone")
+    # the confirmation page's links to a question ("#q5") show its title below the time left, not under it
+    page.goto(page.url.split("#")[0] + "#q5")
+    timer = page.locator("[role=timer]").evaluate("el => el.getBoundingClientRect().bottom")
+    title = page.locator("#q5 h2").evaluate("el => el.getBoundingClientRect().top")
+    assert title >= timer, (title, timer)
     assert not page.errors, page.errors

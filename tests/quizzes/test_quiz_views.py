@@ -610,3 +610,62 @@ def test_a_question_file_is_read_in_its_encoding_or_refused(client, auth, quiz_s
     refused = upload(b"PK\x03\x04\x14\x00\x00\x00" + b"\x00" * 64, "cau-hoi.txt")  # a .docx renamed
     assert refused.status_code == 422 and "Tệp không phải văn bản" in html_text(refused)
     assert db.session.scalar(select(func.count(Question.id))) == before
+
+
+def test_a_result_says_when_the_attempt_was_submitted_because_its_time_ran_out(client, auth, quiz_setup, monkeypatch):
+    """The page's timer sends the cadre to the result when the time is up; the result showed a
+    score and nothing of why the attempt had ended, as if the cadre had submitted it."""
+    import lms.core.db
+
+    clock = [T0]
+    monkeypatch.setattr(lms.core.db, "utcnow", lambda: clock[0])
+    _set(quiz_setup, time_limit_minutes=5)
+    auth.login("cadre")
+    timed_out = _start(client, quiz_setup)
+    clock[0] = T0 + dt.timedelta(minutes=5, seconds=2)
+    result = html_text(client.get(f"/quizzes/attempts/{timed_out}/result"))
+    assert "tự động, khi hết giờ làm bài" in result
+    submitted = _start(client, quiz_setup)
+    clock[0] += dt.timedelta(minutes=1)
+    client.post(f"/quizzes/attempts/{submitted}/submit")
+    assert "tự động, khi hết giờ làm bài" not in html_text(client.get(f"/quizzes/attempts/{submitted}/result"))
+
+
+def test_a_result_leads_back_to_the_quiz_block_of_the_lesson(client, auth, quiz_setup):
+    """"Về bài học" opened the lesson at its top: the attempts, "Làm lại" and "Bài tiếp theo" are under
+    the whole lesson, a long scroll on a phone."""
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    result = client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert f'href="{_module_url(quiz_setup)}#quiz-title"' in result
+    assert 'id="quiz-title"' in client.get(_module_url(quiz_setup)).get_data(as_text=True)
+
+
+def test_a_matching_questions_review_names_its_items_as_the_question_did(client, auth, province):
+    """The question asks to "Chọn đáp án phù hợp cho từng mục"; its review headed that column "Vế trái"
+    (left side), a term from the GIFT format, not from anything the cadre saw."""
+    from lms.courses import operations as course_ops
+    from tests.quizzes.test_engine_support import build_course
+
+    gift = "::M1:: Ghép mỗi hoạt động với đặc điểm. {\n=Kiểm tra -> Có kết luận\n=Giám sát -> Phòng ngừa\n}\n"
+    built = build_course(province["users"]["trainer"], code="GHEP", gift=gift)
+    course_ops.enrol(province["cadre_a"], built.course)
+    auth.login("cadre")
+    attempt_id = _start(client, built)
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    result = html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+    assert "Chọn đáp án phù hợp cho từng mục" in result
+    assert "<th>Mục</th><th>Bạn ghép</th>" in result and "Vế trái" not in result
+
+
+def test_a_result_says_which_attempts_make_the_score_kept(client, auth, quiz_setup):
+    """Under the attempt's own score the page gave "Điểm bài kiểm tra của bạn (theo cách tính của
+    bài)": which way of counting, the cadre could not tell. It now names it, as the lesson's quiz block does."""
+    auth.login("cadre")
+    attempt_id = _start(client, quiz_setup)
+    client.post(f"/quizzes/attempts/{attempt_id}/submit")
+    result = html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+    assert "Điểm được ghi nhận cho bài kiểm tra: 0,0% (tính điểm lần cao nhất)" in result
+    _set(quiz_setup, grading_method="average")
+    assert "(tính điểm trung bình các lần)" in html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))

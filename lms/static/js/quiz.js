@@ -23,6 +23,13 @@
     answeredCount.textContent = String(Math.max(0, parseInt(answeredCount.textContent, 10) + change));
   }
 
+  function markAnswered(id, answered) {  // the question's button in the page's "Đi đến câu" list
+    var button = document.querySelector('[data-question="' + id + '"]');
+    if (!button) { return; }
+    button.classList.toggle("answered", answered);
+    button.querySelector("[data-mark]").textContent = answered ? " \u2713" : "";
+  }
+
   function fields(box, prefix) {
     return Array.prototype.filter.call(box.querySelectorAll("input, select, textarea"), function (el) {
       return el.name && el.name.indexOf(prefix) === 0 && !el.disabled;
@@ -136,6 +143,7 @@
           if (typeof data.answered === "boolean" && data.answered !== answered) {
             answered = data.answered;
             countAnswered(answered ? 1 : -1);
+            markAnswered(box.id, answered);
           }
           return true;
         });
