@@ -593,6 +593,7 @@ def preview(course_id: int):
         tracks=tracks, module=module, content=render(module.content, asset_url_for(version)) if module else None,
         next_module=outline.next_after(module) if module else None,
         previous_module=outline.previous_before(module) if module else None, labels=STATUS_LABELS,
+        quiz_preview=quiz_queries.quiz_preview(module.id, course.code) if module and module.has_quiz else None,
     )
 
 

@@ -155,6 +155,18 @@ def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[
     return sorted(problems + pool_problems(course.code, course.id, text, fmt, draws), key=lambda problem: problem[0])
 
 
+def parsed_category_path(parsed: dict, code: str) -> str:
+    """The bank path of a quiz file's question, as draw rules name it; no $CATEGORY is the course's own
+    category ``code`` (what :func:`ensure_category` stores it under)."""
+    return "/".join(category_parts(parsed.get("category")) or [code])
+
+
+def is_drawn(parsed: dict, draws: list[Draw], code: str) -> bool:
+    """Whether a quiz file's question joins a draw rule's pool (its category has a rule) rather than
+    being fixed in every attempt: publishing builds the quiz this way, and the preview shows it so."""
+    return parsed_category_path(parsed, code) in {draw.category for draw in draws}
+
+
 def pool_problems(code: str, course_id: int | None, text: str, fmt: str, draws: list[Draw]) -> list[tuple[int, str]]:
     """Each rule of ``draws`` whose category, in the bank of the course ``course_id`` (None: a course not
     created yet) together with the quiz file ``text``, is missing or has too few questions, as
@@ -173,7 +185,7 @@ def pool_problems(code: str, course_id: int | None, text: str, fmt: str, draws: 
         if parsed["type"] == "description":
             continue
         data, _problems = data_from_parsed(parsed)
-        pools.setdefault("/".join(category_parts(parsed.get("category")) or [code]), set()).add(_parsed_content(parsed, data))
+        pools.setdefault(parsed_category_path(parsed, code), set()).add(_parsed_content(parsed, data))
     problems = []
     for draw in draws:
         if draw.category not in pools:
@@ -360,9 +372,12 @@ def sync_quiz_from_source(module: Module) -> Quiz | None:
     if quiz.source_sha256 == digest and quiz.slots:
         db.session.flush()
         return quiz
-    questions = add_questions(course, parse(source.text, source.format).questions, reuse=True)
-    draws = {ensure_category(course, d.category).id: d for d in parse_draws(source.draws)[0]}
-    fixed = [q for q in questions if q.category_id not in draws]  # the others are drawn with their category
+    parsed = parse(source.text, source.format).questions
+    questions = add_questions(course, parsed, reuse=True)
+    rules = parse_draws(source.draws)[0]
+    draws = {ensure_category(course, d.category).id: d for d in rules}
+    # the others are drawn with their category
+    fixed = [q for q, p in zip(questions, parsed) if not is_drawn(p, rules, course.code)]
     quiz.slots.clear()
     db.session.flush()
     quiz.slots.extend(QuizSlot(position=i, question_id=q.id, count=1) for i, q in enumerate(fixed, start=1))

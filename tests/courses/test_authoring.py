@@ -9,7 +9,7 @@ import struct
 import zlib
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.core.db import db
 from lms.courses import operations as ops
@@ -414,3 +414,69 @@ def test_a_module_quiz_is_written_in_the_browser(app, trainer, course):
     db.session.expire_all()
     assert version(course, 2).modules[-1].quiz_source is None
     assert next(m for m in version(course, 1).modules if m.title == "Kiểm tra cuối khóa").quiz_source is not None
+
+
+PREVIEW_GIFT = (
+    "$CATEGORY: $course$/Luật Công đoàn/Chương 1\n\n"
+    + "\n\n".join(f"::C1-{i}:: Câu rút {i} của chương 1 là đúng? {{T}}" for i in range(1, 5))
+    + "\n\n$CATEGORY: $course$/Ôn tập\n\n"
+    "Đọc kỹ trước khi trả lời.\n\n"
+    "::Cố định 1:: Công đoàn Việt Nam được thành lập năm nào? {=1929#Đúng, năm 1929 ~1930#Sai: đó là năm khác"
+    " ####Nhận xét chung của giảng viên}\n\n"
+    "::Cố định 2:: Luật Công đoàn 2024 có bao nhiêu chương? {#6}\n\n"
+    "::Cố định 3:: Chọn phương án đúng. {=Phương-án-A ~Phương-án-B ~Phương-án-C ~Phương-án-D ~Phương-án-E}\n"
+)
+
+
+def test_preview_shows_the_module_quiz_as_learners_will_take_it(trainer, province):
+    """The learner's-eye preview shows the module's quiz before publishing: the fixed questions drawn by
+    the question types' own templates with inert controls and no answer key, the draw rules as
+    "N câu ngẫu nhiên từ danh mục …" (not drawn), and nothing is written to the bank."""
+    from lms.quizzes.models import Question, Quiz
+    from tests.quizzes.test_draws import build
+
+    course, version_, module = build(province["users"]["trainer"], draws="3 Luật Công đoàn/Chương 1\n",
+                                     gift=PREVIEW_GIFT)
+    questions_before = db.session.scalar(select(func.count(Question.id)))
+    r = trainer.get(f"/author/courses/{course.id}/preview?module={module.key}")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    quiz = body[body.index('id="quiz-preview"'):]
+    text = html_text(r)
+    assert "Xem trước" in quiz[:400] and "Đọc kỹ trước khi trả lời." in quiz
+    assert "Công đoàn Việt Nam được thành lập năm nào?" in quiz and "Luật Công đoàn 2024 có bao nhiêu chương?" in quiz
+    # the single choice's own template, as on the attempt page, with its controls disabled
+    assert '<fieldset class="checks answer">' in quiz and ">1929</span>" in quiz and ">1930</span>" in quiz
+    controls = re.findall(r"<(?:input|select|textarea)\b[^>]*>", quiz)
+    assert controls and all(" disabled" in c for c in controls) and not any(" checked" in c for c in controls)
+    # no answer key, feedback or general feedback before an attempt is submitted
+    for secret in ("Đúng, năm 1929", "Sai: đó là năm khác", "Nhận xét chung", "fraction"):
+        assert secret not in body
+    # the description is not numbered; the three fixed questions are Câu 1 to 3, the drawn ones 4–6
+    # options come shuffled, as a learner gets them (GIFT writes the right one first)
+    assert re.findall(r"Phương-án-[A-E]", quiz) != [f"Phương-án-{c}" for c in "ABCDE"]
+    assert sorted(re.findall(r"Phương-án-[A-E]", quiz)) == [f"Phương-án-{c}" for c in "ABCDE"]
+    assert "Câu 1" in quiz and "Câu 3" in quiz and "Câu 4–6" in quiz
+    assert "3 câu ngẫu nhiên từ danh mục “Luật Công đoàn/Chương 1”" in text
+    assert "Câu rút" not in quiz  # questions of a drawn category are not shown as fixed
+    assert "6 câu hỏi · điểm đạt 70%" in text
+    # nothing built or stored by looking
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Question.id))) == questions_before
+    assert db.session.scalar(select(Quiz).where(Quiz.module_id == module.id)) is None
+
+
+def test_preview_with_a_quiz_is_a_fixed_number_of_queries(app, trainer, province):
+    from tests.quizzes.test_draws import build
+    from tests.reports.conftest import count_queries
+
+    counts = []
+    for code, n in (("IT-CAU", 2), ("NHIEU-CAU", 30)):
+        gift = "\n\n".join(f"::Câu {i}:: Câu hỏi số {i}? {{=Có ~Không}}" for i in range(n)) + "\n"
+        course, _version, module = build(province["users"]["trainer"], draws="", gift=gift, code=code)
+        trainer.get(f"/author/courses/{course.id}/preview?module={module.key}")  # warm the per-process caches
+        with count_queries() as statements:
+            body = trainer.get(f"/author/courses/{course.id}/preview?module={module.key}").get_data(as_text=True)
+        assert f"Câu hỏi số {n - 1}?" in body
+        counts.append(len(statements))
+    assert counts[0] == counts[1] and counts[0] > 0, counts
