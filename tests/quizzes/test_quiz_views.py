@@ -610,3 +610,24 @@ def test_a_question_file_is_read_in_its_encoding_or_refused(client, auth, quiz_s
     refused = upload(b"PK\x03\x04\x14\x00\x00\x00" + b"\x00" * 64, "cau-hoi.txt")  # a .docx renamed
     assert refused.status_code == 422 and "Tệp không phải văn bản" in html_text(refused)
     assert db.session.scalar(select(func.count(Question.id))) == before
+
+
+def test_every_trainer_quiz_page_leads_back_to_its_course(client, auth, quiz_setup):
+    """The question bank had no link back to the course it belongs to (a dead end on a phone): every
+    trainer page of the quiz area names the way back to the course's authoring page."""
+    _trainer(client, auth)
+    course, quiz = quiz_setup.course, quiz_setup.quiz
+    back = f'<a href="/author/courses/{course.id}">{course.code}</a>'
+    pages = [f"/quizzes/courses/{course.id}", f"/quizzes/courses/{course.id}/import",
+             f"/quizzes/courses/{course.id}/grading", f"/quizzes/{quiz.id}/settings",
+             f"/quizzes/{quiz.id}/attempts", f"/quizzes/{quiz.id}/statistics"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        nav = re.search(r'<nav class="muted">(.*?)</nav>', response.get_data(as_text=True), re.S)
+        assert nav and back in nav.group(1) and 'href="/author/"' in nav.group(1), url
+    preview = client.post(f"/quizzes/courses/{course.id}/import", data={"text": "::A:: Câu {=Có ~Không}\n",
+                                                                       "format": "auto"})
+    assert back in preview.get_data(as_text=True)
+    packages = client.get("/author/packages/import").get_data(as_text=True)
+    assert re.search(r'<nav class="muted"><a href="/author/">', packages)
