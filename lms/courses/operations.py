@@ -208,15 +208,16 @@ _NO_CHANGE = object()
 
 def _checked_quiz(data: ModuleData, module: Module | None, version: CourseVersion):
     """The module's quiz file as ``data`` asks for it, checked as a package's quiz file is (every error
-    as "file:line: message", ValidationError on ``quiz`` before anything is written), and its draw
-    rules against the course's bank (errors as "Dòng n: message" on ``draws``): a transient
-    ``ModuleQuizSource``, None to remove it, or ``_NO_CHANGE``."""
+    with its line in the quiz box as the trainer typed it, ValidationError on ``quiz`` before anything is
+    written), and its draw rules against the course's bank (errors as "Dòng n: message" on ``draws``): a
+    transient ``ModuleQuizSource``, None to remove it, or ``_NO_CHANGE``."""
     from lms.quizzes.formats import detect_format
-    from lms.quizzes.operations import draw_problems, format_draws, parse_draws, source_problems
+    from lms.quizzes.operations import draw_problems, format_draws, parse_draws, text_problems
 
     if data.quiz is None:
         return _NO_CHANGE
-    text = nfc_text(data.quiz).strip()
+    typed = nfc_text(data.quiz)  # checked as typed, so that a line number is the box's, blank lines above included
+    text = typed.strip()
     current = module.quiz_source if module is not None else None
     draws_text = nfc_text(data.draws) if data.draws is not None else (current.draws if current is not None else "")
     if not text:
@@ -231,9 +232,10 @@ def _checked_quiz(data: ModuleData, module: Module | None, version: CourseVersio
     filename = current.filename if current is not None and current.format == fmt else f"{key}.{'gift' if fmt == 'gift' else 'txt'}"
     source = ModuleQuizSource(filename=filename, format=fmt, text=text + "\n", pass_mark=int(data.pass_mark),
                               draws=format_draws(parse_draws(draws_text)[0]))
-    problems = source_problems(source)  # the file; the rules, canonical, are checked against the bank below
+    problems = text_problems(typed, fmt)  # the rules, canonical, are checked against the bank below
     if problems:
-        raise ValidationError({"quiz": "; ".join(problems)})
+        raise ValidationError({"quiz": "; ".join(str(_l("Ô bài kiểm tra, dòng %(n)s: %(message)s", n=line, message=message))
+                                                 for line, message in problems)})
     problems = draw_problems(version.course, source.text, fmt, draws_text)
     if problems:
         raise ValidationError({"draws": "; ".join(str(_l("Dòng %(n)s: %(message)s", n=line, message=message))

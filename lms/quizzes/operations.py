@@ -322,24 +322,30 @@ def _source_digest(source: ModuleQuizSource) -> str:
     return hashlib.sha256(f"{source.format}\n{source.text}{draws}".encode()).hexdigest()
 
 
+def text_problems(text: str, fmt: str) -> list[tuple[int, str]]:
+    """Every problem of a quiz file's text as (line, message without its "Dòng n: "), empty when it can be
+    used; callers say where the line is (a package's file, the module form's quiz box). ValueError for
+    an unknown format."""
+    preview = preview_questions(text, fmt)
+    problems = []
+    for error in preview.errors:
+        line = error["line"]
+        # the reader's messages start with "Dòng n: " in the page's language ("Line n: " in English)
+        problems.append((line, re.sub(rf"^[^:]*\b{line}: ", "", error["message"], count=1)))
+    if not preview.errors and not preview.questions:
+        problems.append((1, _("tệp bài kiểm tra không có câu hỏi nào")))
+    return problems
+
+
 def source_problems(source: ModuleQuizSource, course: Course | None = None) -> list[str]:
     """Every problem of a module's quiz file as "file:line: message" (empty when it can be used), and,
     given the course, of its draw rules against the course's bank."""
     try:
-        preview = preview_questions(source.text, source.format)
+        messages = [f"{source.filename}:{line}: {message}" for line, message in text_problems(source.text, source.format)]
     except ValueError as exc:  # an unknown format
         return [f"{source.filename}: {exc}"]
-    messages = []
-    for error in preview.errors:
-        message = error["message"]
-        prefix = f"Dòng {error['line']}: "
-        if message.startswith(prefix):
-            message = message[len(prefix):]
-        messages.append(f"{source.filename}:{error['line']}: {message}")
-    if not preview.errors and not preview.questions:
-        messages.append(f"{source.filename}:1: " + _("tệp bài kiểm tra không có câu hỏi nào"))
     if not messages and source.draws:
-        problems = draw_problems(course, source.text, preview.format, source.draws) if course is not None \
+        problems = draw_problems(course, source.text, source.format, source.draws) if course is not None \
             else parse_draws(source.draws)[1]
         messages.extend(_("%(file)s: câu hỏi rút ngẫu nhiên, dòng %(n)s: %(message)s",
                           file=source.filename, n=line, message=message) for line, message in problems)

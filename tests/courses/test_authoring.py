@@ -387,7 +387,7 @@ def test_a_module_quiz_is_written_in_the_browser(app, trainer, course):
                                   "quiz": "::Câu 1:: Thiếu ngoặc đóng {=Đúng ~Sai\n", "pass_mark": "80", "save": "1"})
     assert bad.status_code == 422
     text = html_text(bad)
-    assert re.search(r"kiem-tra-cuoi-khoa\.gift:\d+:", text) and "Thiếu ngoặc đóng" in text  # kept as typed
+    assert "Ô bài kiểm tra, dòng 1: thiếu dấu đóng ngoặc" in text and "Thiếu ngoặc đóng" in text  # kept as typed
     assert "Kiểm tra cuối khóa" not in [m.title for m in version(course, 1).modules]
     out_of_range = trainer.post(url, data={"title": "Kiểm tra cuối khóa", "duration_minutes": "5",
                                            "quiz": QUIZ_GIFT, "pass_mark": "0", "save": "1"})
@@ -480,3 +480,22 @@ def test_preview_with_a_quiz_is_a_fixed_number_of_queries(app, trainer, province
         assert f"Câu hỏi số {n - 1}?" in body
         counts.append(len(statements))
     assert counts[0] == counts[1] and counts[0] > 0, counts
+
+
+def test_quiz_box_errors_name_the_line_in_the_box_not_a_file(trainer, course):
+    """A mistake in the quiz box was reported as "<generated-name>.gift:1: …", a file the trainer never
+    saw, and with the blank lines above the first question left out of the count."""
+    url = f"/author/courses/{course.id}/modules/new"
+    typed = "\r\n\r\n::Câu 1:: Đúng? {=Có ~Không}\r\n\r\n::Câu 2:: Thiếu ngoặc {=Có ~Không\r\n"
+    r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": typed, "save": "1"})
+    text = html_text(r)
+    assert r.status_code == 422 and "Ô bài kiểm tra, dòng 5: thiếu dấu đóng ngoặc" in text, text
+    assert ".gift" not in text
+    aiken = "Công đoàn cơ sở do ai thành lập?\nA. Người lao động\nB. Chủ doanh nghiệp\nANSWER: C\n"
+    r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": aiken, "save": "1"})
+    assert r.status_code == 422 and "Ô bài kiểm tra, dòng 4: đáp án &#39;C&#39; không khớp" in html_text(r)
+    assert ".txt" not in html_text(r)
+    # in English the reader's own "Line n:" is not repeated after the box's
+    trainer.post("/language", data={"lang": "en"})
+    r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": aiken, "save": "1"})
+    assert r.status_code == 422 and not re.search(r"\b4: Line 4", html_text(r)), html_text(r)
