@@ -631,3 +631,15 @@ def test_every_trainer_quiz_page_leads_back_to_its_course(client, auth, quiz_set
     assert back in preview.get_data(as_text=True)
     packages = client.get("/author/packages/import").get_data(as_text=True)
     assert re.search(r'<nav class="muted"><a href="/author/">', packages)
+
+
+def test_the_import_preview_names_categories_as_the_bank_does(client, auth, quiz_setup):
+    """The preview showed GIFT's "$course$/Ngân hàng/Đối thoại", a path the bank and the draw rules never
+    use; a question without $CATEGORY showed none, though it goes to the course's own category."""
+    _trainer(client, auth)
+    course = quiz_setup.course
+    text = "::A:: Không danh mục {T}\n\n$CATEGORY: $course$/Ngân hàng/Đối thoại\n\n::B:: Có danh mục {F}\n"
+    page = html_text(client.post(f"/quizzes/courses/{course.id}/import", data={"text": text, "format": "auto"}))
+    page = page[:page.rindex("<form")]  # the confirming form below carries the text as sent
+    assert "$course$" not in page
+    assert "· Ngân hàng/Đối thoại" in page and f"· {course.code}" in page
