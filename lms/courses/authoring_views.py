@@ -398,22 +398,46 @@ def settings(course_id: int):
     return render_template("courses/authoring_settings.html", course=course, version=version, form=form), status
 
 
+def _module_data(form: ModuleForm) -> operations.ModuleData:
+    return operations.ModuleData(
+        title=form.title.data or "", content=form.content.data or "", duration_minutes=form.duration_minutes.data,
+        track_codes=list(form.tracks.data or []),
+        quiz=(form.quiz.data or "") if "quiz" in request.form else None,  # absent: left as it is
+        pass_mark=form.pass_mark.data or 70,
+        draws=(form.draws.data or "") if "draws" in request.form else None,
+    )
+
+
+def _typed_quiz_preview(form: ModuleForm, course: Course, version: CourseVersion, module: Module | None):
+    """The typed quiz as its learners will get it, checked as "Lưu" checks it (its problems go on the
+    form's fields): nothing is written."""
+    if form.pass_mark.errors:
+        return None
+    try:
+        source = operations.check_quiz(version, _module_data(form), module)
+    except ValidationError as exc:
+        exc.apply_to(form)
+        return None
+    if source is None:
+        return None
+    quiz = quiz_queries.quiz_of_module(module.id) if module is not None else None
+    return quiz_queries.source_preview(source, course.code, seed=module.id if module is not None else 0,
+                                       shuffle=quiz.shuffle_options if quiz is not None else None)
+
+
 def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, module: Module | None):
-    """GET shows the form; "Xem trước" renders the typed Markdown without saving; "Lưu" saves."""
-    preview_html = None
+    """GET shows the form; "Xem trước" renders the typed Markdown and quiz without saving; "Lưu" saves."""
+    preview_html = quiz_preview = None
+    missing_assets: list[str] = []
     status = 200
     if request.method == "POST":
         if form.preview.data:
             form.validate()  # show field errors too, but never save on a preview
             preview_html = render(form.content.data or "", asset_url_for(version))
+            missing_assets = _missing_assets(form.content.data, version)
+            quiz_preview = _typed_quiz_preview(form, course, version, module)
         elif form.validate_on_submit():
-            data = operations.ModuleData(
-                title=form.title.data, content=form.content.data or "", duration_minutes=form.duration_minutes.data,
-                track_codes=list(form.tracks.data or []),
-                quiz=(form.quiz.data or "") if "quiz" in request.form else None,  # absent: left as it is
-                pass_mark=form.pass_mark.data or 70,
-                draws=(form.draws.data or "") if "draws" in request.form else None,
-            )
+            data = _module_data(form)
             try:
                 saved = operations.update_module(module, data) if module else operations.add_module(version, data)
             except ValidationError as exc:
@@ -432,7 +456,7 @@ def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, 
             status = 422
     return render_template(
         "courses/authoring_module.html", course=course, version=version, module=module, form=form,
-        preview_html=preview_html,
+        preview_html=preview_html, quiz_preview=quiz_preview, missing_assets=missing_assets,
         duration_warning=None if form.duration_minutes.errors else _duration_warning(form.duration_minutes.data),
         limit=operations.MAX_DURATION_WARNING, assets=version.assets, categories=quiz_queries.category_sizes(course),
     ), status

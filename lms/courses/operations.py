@@ -243,6 +243,13 @@ def _checked_quiz(data: ModuleData, module: Module | None, version: CourseVersio
     return source
 
 
+def check_quiz(version: CourseVersion, data: ModuleData, module: Module | None = None):
+    """The quiz file that saving ``data`` would give the module (a transient ``ModuleQuizSource``, None
+    for none or no change), checked as saving checks it (ValidationError): the form's preview."""
+    source = _checked_quiz(data, module, version)
+    return None if source is _NO_CHANGE else source
+
+
 def _set_quiz(module: Module, source) -> None:
     if source is _NO_CHANGE:
         return

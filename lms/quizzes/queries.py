@@ -326,11 +326,20 @@ def quiz_preview(module_id: int, course_code: str) -> QuizPreview | None:
     if row is None:
         return None
     source, shuffle = row
-    # The options as a learner gets them: shuffled unless the quiz (built at an earlier publishing, its
-    # settings kept by the draft) says not to; shuffled the same way on every visit (the written order
-    # would put the right option first, as GIFT files usually do).
+    return source_preview(source, course_code, seed=module_id, shuffle=shuffle)
+
+
+def source_preview(source: ModuleQuizSource, course_code: str, seed: int = 0,
+                   shuffle: bool | None = None) -> QuizPreview:
+    """:func:`quiz_preview` of a quiz file (also one being typed, not saved).
+
+    The options come as a learner gets them: shuffled unless the quiz (built at an earlier publishing,
+    its settings kept by the draft) says not to (``shuffle`` False; None: the default), and the same way
+    on every visit (``seed``): the written order would put the right option first, as GIFT files
+    usually do.
+    """
     shuffle = QuizSettings.shuffle_options if shuffle is None else shuffle
-    rng = random.Random(module_id)
+    rng = random.Random(seed)
     draws = parse_draws(source.draws)[0]
     answers = []
     for parsed in parse(source.text, source.format).questions:

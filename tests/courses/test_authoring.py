@@ -499,3 +499,25 @@ def test_quiz_box_errors_name_the_line_in_the_box_not_a_file(trainer, course):
     trainer.post("/language", data={"lang": "en"})
     r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": aiken, "save": "1"})
     assert r.status_code == 422 and not re.search(r"\b4: Line 4", html_text(r)), html_text(r)
+
+
+def test_the_module_forms_preview_shows_the_typed_quiz_and_its_mistakes(trainer, course):
+    """"Xem trước" in the module form showed the lesson only: the quiz's mistakes waited for "Lưu" and
+    its questions for publishing; an image not uploaded showed as a broken picture without a word."""
+    url = f"/author/courses/{course.id}/modules/new"
+    typed = {"title": "Kiểm tra", "duration_minutes": "5", "content": "![Sơ đồ](assets/chua-co.png)",
+             "quiz": QUIZ_GIFT.replace("{#1}", "{#1}\n\nĐọc kỹ.\n"), "pass_mark": "80", "preview": "1"}
+    r = trainer.post(url, data=typed)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="quiz-preview"' in body
+    quiz = body[body.index('id="quiz-preview"'):]
+    assert "Ai thành lập công đoàn cơ sở?" in quiz and ">Chủ doanh nghiệp</span>" in quiz and "điểm đạt 80%" in quiz
+    controls = re.findall(r"<(?:input|select|textarea)\b[^>]*>", quiz)
+    assert controls and all(" disabled" in c for c in controls)
+    assert "Nội dung dẫn tới tệp chưa tải lên: chua-co.png." in html_text(r)
+    # a mistake is said on the quiz box, as "Lưu" says it, and nothing is saved either way
+    r = trainer.post(url, data={**typed, "quiz": "::Câu 1:: Thiếu ngoặc {=Có ~Không\n"})
+    assert "Ô bài kiểm tra, dòng 1: thiếu dấu đóng ngoặc" in html_text(r) and 'id="quiz-preview"' not in html_text(r)
+    r = trainer.post(url, data={**typed, "draws": "2 Không có danh mục này"})
+    assert "Dòng 1: danh mục “Không có danh mục này” không có" in html_text(r)
+    assert "Kiểm tra" not in [m.title for m in version(course, 1).modules]
