@@ -234,13 +234,24 @@ def _checked_quiz(data: ModuleData, module: Module | None, version: CourseVersio
                               draws=format_draws(parse_draws(draws_text)[0]))
     problems = text_problems(typed, fmt)  # the rules, canonical, are checked against the bank below
     if problems:
-        raise ValidationError({"quiz": "; ".join(str(_l("Ô bài kiểm tra, dòng %(n)s: %(message)s", n=line, message=message))
-                                                 for line, message in problems)})
+        raise ValidationError({"quiz": "; ".join(_quiz_box_problem(typed, line, message) for line, message in problems)})
     problems = draw_problems(version.course, source.text, fmt, draws_text)
     if problems:
         raise ValidationError({"draws": "; ".join(str(_l("Dòng %(n)s: %(message)s", n=line, message=message))
                                                   for line, message in problems)})
     return source
+
+
+def _quiz_box_problem(typed: str, line: int, message: str) -> str:
+    """A problem of the quiz box by its line, quoting the line's start: a textarea shows no line numbers,
+    and on a phone one line of text wraps over several."""
+    lines = typed.split("\n")
+    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    if not text:
+        return str(_l("Ô bài kiểm tra, dòng %(n)s: %(message)s", n=line, message=message))
+    if len(text) > 40:
+        text = text[:39].rstrip() + "…"
+    return str(_l("Ô bài kiểm tra, dòng %(n)s (“%(text)s”): %(message)s", n=line, text=text, message=message))
 
 
 def check_quiz(version: CourseVersion, data: ModuleData, module: Module | None = None):

@@ -387,7 +387,8 @@ def test_a_module_quiz_is_written_in_the_browser(app, trainer, course):
                                   "quiz": "::Câu 1:: Thiếu ngoặc đóng {=Đúng ~Sai\n", "pass_mark": "80", "save": "1"})
     assert bad.status_code == 422
     text = html_text(bad)
-    assert "Ô bài kiểm tra, dòng 1: thiếu dấu đóng ngoặc" in text and "Thiếu ngoặc đóng" in text  # kept as typed
+    assert "Ô bài kiểm tra, dòng 1 (“::Câu 1:: Thiếu ngoặc đóng {=Đúng ~Sai”): thiếu dấu đóng ngoặc" in text
+    assert re.search(r"<textarea[^>]*>\s*::Câu 1:: Thiếu ngoặc đóng", bad.get_data(as_text=True))  # kept as typed
     assert "Kiểm tra cuối khóa" not in [m.title for m in version(course, 1).modules]
     out_of_range = trainer.post(url, data={"title": "Kiểm tra cuối khóa", "duration_minutes": "5",
                                            "quiz": QUIZ_GIFT, "pass_mark": "0", "save": "1"})
@@ -489,11 +490,15 @@ def test_quiz_box_errors_name_the_line_in_the_box_not_a_file(trainer, course):
     typed = "\r\n\r\n::Câu 1:: Đúng? {=Có ~Không}\r\n\r\n::Câu 2:: Thiếu ngoặc {=Có ~Không\r\n"
     r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": typed, "save": "1"})
     text = html_text(r)
-    assert r.status_code == 422 and "Ô bài kiểm tra, dòng 5: thiếu dấu đóng ngoặc" in text, text
+    # the line is quoted too: a textarea shows no line numbers, and a phone wraps each line over several
+    assert r.status_code == 422 and "Ô bài kiểm tra, dòng 5 (“::Câu 2:: Thiếu ngoặc {=Có ~Không”): thiếu dấu đóng ngoặc" in text, text
     assert ".gift" not in text
+    long = "::Câu dài:: " + "Người lao động có quyền gì " * 6 + "{#abc}\n"
+    r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": long, "save": "1"})
+    assert "Ô bài kiểm tra, dòng 1 (“::Câu dài:: Người lao động có quyền gì…”): " in html_text(r), html_text(r)
     aiken = "Công đoàn cơ sở do ai thành lập?\nA. Người lao động\nB. Chủ doanh nghiệp\nANSWER: C\n"
     r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": aiken, "save": "1"})
-    assert r.status_code == 422 and "Ô bài kiểm tra, dòng 4: đáp án &#39;C&#39; không khớp" in html_text(r)
+    assert r.status_code == 422 and "Ô bài kiểm tra, dòng 4 (“ANSWER: C”): đáp án &#39;C&#39; không khớp" in html_text(r)
     assert ".txt" not in html_text(r)
     # in English the reader's own "Line n:" is not repeated after the box's
     trainer.post("/language", data={"lang": "en"})
@@ -517,7 +522,8 @@ def test_the_module_forms_preview_shows_the_typed_quiz_and_its_mistakes(trainer,
     assert "Nội dung dẫn tới tệp chưa tải lên: chua-co.png." in html_text(r)
     # a mistake is said on the quiz box, as "Lưu" says it, and nothing is saved either way
     r = trainer.post(url, data={**typed, "quiz": "::Câu 1:: Thiếu ngoặc {=Có ~Không\n"})
-    assert "Ô bài kiểm tra, dòng 1: thiếu dấu đóng ngoặc" in html_text(r) and 'id="quiz-preview"' not in html_text(r)
+    assert "Ô bài kiểm tra, dòng 1 (“::Câu 1:: Thiếu ngoặc {=Có ~Không”): thiếu dấu" in html_text(r)
+    assert 'id="quiz-preview"' not in html_text(r)
     r = trainer.post(url, data={**typed, "draws": "2 Không có danh mục này"})
     assert "Dòng 1: danh mục “Không có danh mục này” không có" in html_text(r)
     assert "Kiểm tra" not in [m.title for m in version(course, 1).modules]
