@@ -510,6 +510,8 @@ def test_the_module_forms_preview_shows_the_typed_quiz_and_its_mistakes(trainer,
     """"Xem trước" in the module form showed the lesson only: the quiz's mistakes waited for "Lưu" and
     its questions for publishing; an image not uploaded showed as a broken picture without a word."""
     url = f"/author/courses/{course.id}/modules/new"
+    # the quiz box's hint said the questions are built at publishing, as if they could not be seen before
+    assert "bấm “Xem trước” để thấy câu hỏi như học viên sẽ thấy" in html_text(trainer.get(url))
     typed = {"title": "Kiểm tra", "duration_minutes": "5", "content": "![Sơ đồ](assets/chua-co.png)",
              "quiz": QUIZ_GIFT.replace("{#1}", "{#1}\n\nĐọc kỹ.\n"), "pass_mark": "80", "preview": "1"}
     r = trainer.post(url, data=typed)
