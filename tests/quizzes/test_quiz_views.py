@@ -643,3 +643,19 @@ def test_the_import_preview_names_categories_as_the_bank_does(client, auth, quiz
     page = page[:page.rindex("<form")]  # the confirming form below carries the text as sent
     assert "$course$" not in page
     assert "· Ngân hàng/Đối thoại" in page and f"· {course.code}" in page
+
+
+def test_a_quiz_page_says_which_version_it_belongs_to(client, auth, quiz_setup):
+    """The bank lists the quizzes of every version under the same lesson title; their settings,
+    attempts and statistics pages did not say which version, so an old version's settings were
+    easily changed for the current one's."""
+    _trainer(client, auth)
+    old = quiz_setup.quiz
+    draft = course_ops.draft_of(quiz_setup.course)
+    course_ops.publish(draft)
+    new = db.session.scalar(select(Quiz).where(Quiz.module_id == draft.modules[0].id))
+    for url in (f"/quizzes/{old.id}/settings", f"/quizzes/{old.id}/attempts", f"/quizzes/{old.id}/statistics"):
+        page = html_text(client.get(url))
+        assert "Phiên bản 1" in page and "Phiên bản cũ" in page and "những người còn học phiên bản này" in page, url
+    page = html_text(client.get(f"/quizzes/{new.id}/settings"))
+    assert "Phiên bản 2" in page and "Đã xuất bản" in page and "Phiên bản cũ" not in page
