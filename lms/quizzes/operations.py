@@ -30,6 +30,7 @@ from lms.core import db as core_db
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _
+from lms.core.text import fold
 from lms.courses import operations as course_operations
 from lms.courses.models import DRAFT, Course, CourseVersion, Enrolment, Module, ModuleQuizSource
 from lms.quizzes.formats import parse
@@ -187,8 +188,15 @@ def pool_problems(code: str, course_id: int | None, text: str, fmt: str, draws: 
         data, _problems = data_from_parsed(parsed)
         pools.setdefault(parsed_category_path(parsed, code), set()).add(_parsed_content(parsed, data))
     problems = []
+    folded = {" ".join(fold(path).split()): path for path in pools}
     for draw in draws:
         if draw.category not in pools:
+            # typed without its accents or capitals (as on a phone): name the category meant
+            meant = folded.get(" ".join(fold(draw.category).split()))
+            if meant is not None:
+                problems.append((draw.line, _("danh mục “%(c)s” không có; viết đúng tên như trong ngân hàng câu hỏi: "
+                                              "“%(meant)s”", c=draw.category, meant=meant)))
+                continue
             problems.append((draw.line, _("danh mục “%(c)s” không có trong ngân hàng câu hỏi của khóa học "
                                           "hay trong tệp bài kiểm tra", c=draw.category)))
         elif len(pools[draw.category]) < draw.count:

@@ -273,3 +273,15 @@ def test_a_package_draws_from_the_bank_of_the_course_it_updates(province, tmp_pa
              "01-gioi-thieu.gift": gift.encode()}
     version = import_package(read_package(write_folder(tmp_path / "b", files)), trainer, draft=True)
     assert version.modules[0].quiz_source.draws == "3 Chương 1\n"
+
+
+def test_a_rule_typed_without_accents_or_capitals_names_the_category_meant(province):
+    """On a phone a trainer types "3 luat cong doan/chuong 1": the rule was refused as a category that
+    is not in the bank, though it is, only written with its accents and capitals."""
+    course, _version, _module = build(province["users"]["trainer"], draws="")
+    problems = quiz_ops.draw_problems(course, GIFT, "gift", "3 luat cong doan/chuong 1\n2 Không có đâu\n")
+    assert problems == [
+        (1, "danh mục “luat cong doan/chuong 1” không có; viết đúng tên như trong ngân hàng câu hỏi: "
+            "“Luật Công đoàn/Chương 1”"),
+        (2, "danh mục “Không có đâu” không có trong ngân hàng câu hỏi của khóa học hay trong tệp bài kiểm tra"),
+    ]
