@@ -584,7 +584,8 @@ def upload_asset(course_id: int):
 
 def _snippet(asset: Asset) -> str:
     if asset.mime in storage.IMAGE_TYPES:
-        return f"![{_('mô tả')}](assets/{asset.filename})"
+        alt = _("mô tả")  # outside the f-string: the message extractor does not look inside one
+        return f"![{alt}](assets/{asset.filename})"
     return f"[{asset.filename}](assets/{asset.filename})"
 
 
