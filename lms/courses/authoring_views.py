@@ -154,8 +154,15 @@ def _duration_warning(minutes: int | None) -> str | None:
 
 
 def _missing_assets(content: str, version: CourseVersion) -> list[str]:
+    """The files the Markdown names under assets/ that the version does not have, each with the uploaded
+    file it most likely means (uploads are renamed: "Sơ đồ.png" is stored as "so-do.png")."""
     have = {a.filename for a in version.assets}
-    return sorted({name for name in ASSET_REFERENCE.findall(content or "") if name not in have})
+    by_key = {name.lower(): name for name in have}
+    missing = []
+    for name in sorted({name for name in ASSET_REFERENCE.findall(content or "") if name not in have}):
+        meant = by_key.get(_clean_filename(name).lower())
+        missing.append(_("%(name)s (tệp đã tải lên có tên %(have)s)", name=name, have=meant) if meant else name)
+    return missing
 
 
 def _clean_filename(name: str) -> str:

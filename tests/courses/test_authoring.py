@@ -529,3 +529,18 @@ def test_the_module_forms_preview_shows_the_typed_quiz_and_its_mistakes(trainer,
     r = trainer.post(url, data={**typed, "draws": "2 Không có danh mục này"})
     assert "Dòng 1: danh mục “Không có danh mục này” không có" in html_text(r)
     assert "Kiểm tra" not in [m.title for m in version(course, 1).modules]
+
+
+def test_an_image_named_otherwise_than_uploaded_names_the_upload(trainer, course):
+    """Uploads are renamed ("Sơ đồ tổ chức.png" is stored as "so-do-to-chuc.png"); a lesson that wrote
+    another spelling was only told the file was not uploaded, though it was."""
+    r = trainer.post(f"/author/courses/{course.id}/assets",
+                     data={"asset-file": (io.BytesIO(png_bytes()), "Sơ đồ tổ chức.png")}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    url = f"/author/courses/{course.id}/modules/new"
+    typed = {"title": "Có ảnh", "duration_minutes": "5", "content": "![a](assets/So-do-to-chuc.png) ![b](assets/khac.png)"}
+    shown = html_text(trainer.post(url, data={**typed, "preview": "1"}))
+    assert ("Nội dung dẫn tới tệp chưa tải lên: So-do-to-chuc.png (tệp đã tải lên có tên so-do-to-chuc.png), "
+            "khac.png.") in shown
+    saved = trainer.post(url, data={**typed, "save": "1"}, follow_redirects=True)
+    assert "So-do-to-chuc.png (tệp đã tải lên có tên so-do-to-chuc.png)" in html_text(saved)
