@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from html.parser import HTMLParser
 from io import BytesIO
@@ -659,3 +660,21 @@ def test_a_quiz_page_says_which_version_it_belongs_to(client, auth, quiz_setup):
         assert "Phiên bản 1" in page and "Phiên bản cũ" in page and "những người còn học phiên bản này" in page, url
     page = html_text(client.get(f"/quizzes/{new.id}/settings"))
     assert "Phiên bản 2" in page and "Đã xuất bản" in page and "Phiên bản cũ" not in page
+
+
+def test_the_import_preview_can_be_saved_from_its_top(client, auth, quiz_setup):
+    """A file of many questions put the save button below all of them, many screens down on a phone."""
+    _trainer(client, auth)
+    text = "\n\n".join(f"::C{i}:: Câu {i}? {{T}}" for i in range(30)) + "\n"
+    body = client.post(f"/quizzes/courses/{quiz_setup.course.id}/import", data={"text": text, "format": "auto"}
+                       ).get_data(as_text=True)
+    top = re.search(r'<button class="btn primary" form="confirm-import">([^<]+)</button>', body)
+    assert top and top.group(1) == "Lưu 30 câu hỏi vào ngân hàng câu hỏi" and top.start() < body.index("::C0::") \
+        and top.start() < body.index("Câu 0?")
+    assert 'id="confirm-import"' in body
+    before = db.session.scalar(select(func.count(Question.id)))
+    form = re.search(r'<form method="post" action="([^"]+)" id="confirm-import">(.*?)</form>', body, re.S)
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(2)))
+    fields = {k: html.unescape(v) for k, v in fields.items()}
+    assert client.post(form.group(1), data=fields).status_code == 302
+    assert db.session.scalar(select(func.count(Question.id))) == before + 30
