@@ -197,6 +197,11 @@ def pool_problems(code: str, course_id: int | None, text: str, fmt: str, draws: 
                 problems.append((draw.line, _("danh mục “%(c)s” không có; viết đúng tên như trong ngân hàng câu hỏi: "
                                               "“%(meant)s”", c=draw.category, meant=meant)))
                 continue
+            if course_id is None:  # a package creating its course: a bank's questions do not come with it
+                problems.append((draw.line, _("danh mục “%(c)s” không có trong tệp bài kiểm tra, và khóa học mới chưa "
+                                              "có ngân hàng câu hỏi: đưa câu hỏi của danh mục vào tệp bài kiểm tra "
+                                              "(sau dòng $CATEGORY: %(c)s)", c=draw.category)))
+                continue
             problems.append((draw.line, _("danh mục “%(c)s” không có trong ngân hàng câu hỏi của khóa học "
                                           "hay trong tệp bài kiểm tra", c=draw.category)))
         elif len(pools[draw.category]) < draw.count:

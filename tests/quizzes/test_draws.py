@@ -255,8 +255,11 @@ def test_a_pool_too_small_is_reported_with_its_manifest_line_and_the_other_error
              "01-gioi-thieu.gift": PACKAGE_GIFT.encode()}
     with pytest.raises(PackageError) as caught:
         read_package(write_folder(tmp_path / "q", files), tracks=TRACKS)
+    # a package creating its course has no bank: the message said "not in the course's bank", as if the
+    # course had one, when a course's package downloaded to start another had rules on its bank
     assert [str(p) for p in caught.value.errors] == [
-        "course.yaml:17: danh mục “Chương 9” không có trong ngân hàng câu hỏi của khóa học hay trong tệp bài kiểm tra"]
+        "course.yaml:17: danh mục “Chương 9” không có trong tệp bài kiểm tra, và khóa học mới chưa có ngân hàng "
+        "câu hỏi: đưa câu hỏi của danh mục vào tệp bài kiểm tra (sau dòng $CATEGORY: Chương 9)"]
     assert db.session.scalar(select(func.count(ModuleQuizSource.id))) == 0
 
 
