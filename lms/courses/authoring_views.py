@@ -61,6 +61,12 @@ class CourseForm(BaseForm):
     description = TextAreaField(_l("Giới thiệu"), validators=[Optional(), Length(max=5000)])
     tracks = TrackChecksField(_l("Dành cho khu vực"))
 
+    def validate_code(self, field):
+        """Checked with the other fields, so that a wrong code and a missing title are said at once."""
+        problem = operations.code_problem(field.data)
+        if problem:
+            raise FieldError(problem)
+
 
 class SettingsForm(BaseForm):
     title = StringField(_l("Tên khóa học"), validators=[DataRequired(_l("Vui lòng nhập tên khóa học.")), Length(max=300)])

@@ -73,12 +73,21 @@ def _apply_meta(version: CourseVersion, meta: CourseMeta) -> None:
     version.sources = json.dumps(meta.sources, ensure_ascii=False)
 
 
-def create_course(code: str, meta: CourseMeta, owner) -> Course:
-    code = nfc(code).upper()
+def code_problem(code: str) -> str | None:
+    """What is wrong with ``code`` for a new course (its form, or a course that has it), None when it can be used."""
+    code = nfc(code or "").upper()
     if not _CODE.match(code):
-        raise ValidationError({"code": str(_l("Mã khóa học chỉ gồm chữ in hoa không dấu, số, - và _ (2–60 ký tự)."))})
+        return str(_l("Mã khóa học chỉ gồm chữ in hoa không dấu, số, - và _ (2–60 ký tự)."))
     if db.session.scalar(select(Course.id).where(Course.code == code)):
-        raise ValidationError({"code": str(_l("Mã khóa học %(code)s đã có.", code=code))})
+        return str(_l("Mã khóa học %(code)s đã có.", code=code))
+    return None
+
+
+def create_course(code: str, meta: CourseMeta, owner) -> Course:
+    problem = code_problem(code)
+    if problem:
+        raise ValidationError({"code": problem})
+    code = nfc(code).upper()
     course = Course(code=code, owner_id=owner.id if owner else None)
     db.session.add(course)
     db.session.flush()

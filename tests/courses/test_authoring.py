@@ -322,6 +322,11 @@ def test_create_errors_rerender_with_what_was_typed(trainer, course):
     assert r.status_code == 422 and "đã có" in html_text(r) and 'value="Trùng mã"' in r.get_data(as_text=True)
     r = trainer.post("/author/new", data={"code": "có dấu", "title": "x"})
     assert r.status_code == 422 and "Mã khóa học chỉ gồm" in html_text(r)
+    # a wrong code and a missing title are said at once (the code's came only once the title was given)
+    r = trainer.post("/author/new", data={"code": "kỹ năng 1", "title": ""})
+    assert r.status_code == 422 and "Mã khóa học chỉ gồm" in html_text(r) and "Vui lòng nhập tên khóa học." in html_text(r)
+    r = trainer.post("/author/new", data={"code": "doi-thoai", "title": ""})
+    assert "Mã khóa học DOI-THOAI đã có." in html_text(r) and "Vui lòng nhập tên khóa học." in html_text(r)
 
 
 def test_delete_module(trainer, course):
