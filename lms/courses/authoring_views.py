@@ -421,16 +421,21 @@ def _module_data(form: ModuleForm) -> operations.ModuleData:
     )
 
 
-def _typed_quiz_preview(form: ModuleForm, course: Course, version: CourseVersion, module: Module | None):
-    """The typed quiz as its learners will get it, checked as "Lưu" checks it (its problems go on the
-    form's fields): nothing is written."""
+def _checked_typed_quiz(form: ModuleForm, version: CourseVersion, module: Module | None):
+    """The typed quiz file checked as saving checks it, its problems put on the form's fields (so that
+    they show with the other fields' errors): a transient source, or None. Nothing is written."""
     if form.pass_mark.errors:
         return None
     try:
-        source = operations.check_quiz(version, _module_data(form), module)
+        return operations.check_quiz(version, _module_data(form), module)
     except ValidationError as exc:
         exc.apply_to(form)
         return None
+
+
+def _typed_quiz_preview(form: ModuleForm, course: Course, version: CourseVersion, module: Module | None):
+    """The typed quiz as its learners will get it (its problems go on the form's fields)."""
+    source = _checked_typed_quiz(form, version, module)
     if source is None:
         return None
     quiz = quiz_queries.quiz_of_module(module.id) if module is not None else None
@@ -466,6 +471,7 @@ def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, 
                 return redirect(url_for(".course", course_id=course.id) + f"#module-{saved.id}")
             status = 422
         else:
+            _checked_typed_quiz(form, version, module)  # the quiz's mistakes with the other fields' errors
             status = 422
     return render_template(
         "courses/authoring_module.html", course=course, version=version, module=module, form=form,

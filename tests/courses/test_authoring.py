@@ -498,6 +498,9 @@ def test_quiz_box_errors_name_the_line_in_the_box_not_a_file(trainer, course):
     # the line is quoted too: a textarea shows no line numbers, and a phone wraps each line over several
     assert r.status_code == 422 and "Ô bài kiểm tra, dòng 5 (“::Câu 2:: Thiếu ngoặc {=Có ~Không”): thiếu dấu đóng ngoặc" in text, text
     assert ".gift" not in text
+    # with the title missing too, both are said at once (the quiz's came only once the title was given)
+    r = trainer.post(url, data={"title": "", "duration_minutes": "5", "quiz": typed, "save": "1"})
+    assert "Vui lòng nhập tên bài học." in html_text(r) and "Ô bài kiểm tra, dòng 5" in html_text(r)
     long = "::Câu dài:: " + "Người lao động có quyền gì " * 6 + "{#abc}\n"
     r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": long, "save": "1"})
     assert "Ô bài kiểm tra, dòng 1 (“::Câu dài:: Người lao động có quyền gì…”): " in html_text(r), html_text(r)
