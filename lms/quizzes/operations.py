@@ -268,6 +268,15 @@ def _stored_content(question: Question) -> tuple:
             question.general_feedback)
 
 
+def question_from_parsed(parsed: dict, data: dict, **columns) -> Question:
+    """A question of the GIFT/Aiken JSON with its type ``data`` (:func:`data_from_parsed`) as the bank
+    stores it; transient (the preview of a quiz file shows it without storing it)."""
+    return Question(type=parsed["type"], name=parsed.get("name"), text=parsed.get("text") or "",
+                    text_format=parsed.get("text_format") or "moodle", data=_dumps(data),
+                    general_feedback=parsed.get("general_feedback") or "", default_mark=default_mark_for(parsed["type"]),
+                    **columns)
+
+
 def add_questions(course: Course, parsed_questions: list[dict], default_category: str | None = None,
                   reuse: bool = False) -> list[Question]:
     """Store parsed questions in the course's bank (category per ``$CATEGORY``, else ``default_category``).
@@ -290,12 +299,7 @@ def add_questions(course: Course, parsed_questions: list[dict], default_category
         key = (category.id, *_parsed_content(parsed, data))
         question = existing.get(key)
         if question is None:
-            question = Question(
-                course_id=course.id, category_id=category.id, type=parsed["type"], name=parsed.get("name"),
-                text=parsed.get("text") or "", text_format=parsed.get("text_format") or "moodle",
-                data=_dumps(data), general_feedback=parsed.get("general_feedback") or "",
-                default_mark=default_mark_for(parsed["type"]),
-            )
+            question = question_from_parsed(parsed, data, course_id=course.id, category_id=category.id)
             db.session.add(question)
             existing[key] = question
         stored.append(question)

@@ -29,8 +29,8 @@ from lms.quizzes.models import (
     _dumps,
 )
 from lms.quizzes.operations import (  # noqa: F401 (views read quiz_result here)
-    Draw, QuizSettings, answer_at_statement, category_path, data_from_parsed, default_mark_for, is_drawn, parse_draws,
-    prefix_for, quiz_result, result_of, visible_policies,
+    Draw, QuizSettings, answer_at_statement, category_path, data_from_parsed, is_drawn, parse_draws, prefix_for,
+    question_from_parsed, quiz_result, result_of, visible_policies,
 )
 from lms.quizzes.types import question_type
 
@@ -347,11 +347,10 @@ def source_preview(source: ModuleQuizSource, course_code: str, seed: int = 0,
             continue
         cls = question_type(parsed["type"])
         data, _problems = data_from_parsed(parsed)
-        question = Question(type=parsed["type"], name=parsed.get("name"), text=parsed.get("text") or "",
-                            text_format=parsed.get("text_format") or "moodle", data=_dumps(data))
+        question = question_from_parsed(parsed, data)
         state = cls.prepare(data, rng, shuffle) if cls is not None else {}
         answers.append(AttemptAnswer(position=len(answers) + 1, question=question, state=_dumps(state),
-                                     max_mark=default_mark_for(parsed["type"])))
+                                     max_mark=question.default_mark))
     items = _numbered(answers)
     for item in items:
         if item.cls is not None:
