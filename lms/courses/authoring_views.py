@@ -61,6 +61,12 @@ class CourseForm(BaseForm):
     description = TextAreaField(_l("Giới thiệu"), validators=[Optional(), Length(max=5000)])
     tracks = TrackChecksField(_l("Dành cho khu vực"))
 
+    def validate_code(self, field):
+        """Checked with the other fields, so that a wrong code and a missing title are said at once."""
+        problem = operations.code_problem(field.data)
+        if problem:
+            raise FieldError(problem)
+
 
 class SettingsForm(BaseForm):
     title = StringField(_l("Tên khóa học"), validators=[DataRequired(_l("Vui lòng nhập tên khóa học.")), Length(max=300)])
@@ -154,8 +160,15 @@ def _duration_warning(minutes: int | None) -> str | None:
 
 
 def _missing_assets(content: str, version: CourseVersion) -> list[str]:
+    """The files the Markdown names under assets/ that the version does not have, each with the uploaded
+    file it most likely means (uploads are renamed: "Sơ đồ.png" is stored as "so-do.png")."""
     have = {a.filename for a in version.assets}
-    return sorted({name for name in ASSET_REFERENCE.findall(content or "") if name not in have})
+    by_key = {name.lower(): name for name in have}
+    missing = []
+    for name in sorted({name for name in ASSET_REFERENCE.findall(content or "") if name not in have}):
+        meant = by_key.get(_clean_filename(name).lower())
+        missing.append(_("%(name)s (tệp đã tải lên có tên %(have)s)", name=name, have=meant) if meant else name)
+    return missing
 
 
 def _clean_filename(name: str) -> str:
@@ -398,22 +411,51 @@ def settings(course_id: int):
     return render_template("courses/authoring_settings.html", course=course, version=version, form=form), status
 
 
+def _module_data(form: ModuleForm) -> operations.ModuleData:
+    return operations.ModuleData(
+        title=form.title.data or "", content=form.content.data or "", duration_minutes=form.duration_minutes.data,
+        track_codes=list(form.tracks.data or []),
+        quiz=(form.quiz.data or "") if "quiz" in request.form else None,  # absent: left as it is
+        pass_mark=form.pass_mark.data or 70,
+        draws=(form.draws.data or "") if "draws" in request.form else None,
+    )
+
+
+def _checked_typed_quiz(form: ModuleForm, version: CourseVersion, module: Module | None):
+    """The typed quiz file checked as saving checks it, its problems put on the form's fields (so that
+    they show with the other fields' errors): a transient source, or None. Nothing is written."""
+    if form.pass_mark.errors:
+        return None
+    try:
+        return operations.check_quiz(version, _module_data(form), module)
+    except ValidationError as exc:
+        exc.apply_to(form)
+        return None
+
+
+def _typed_quiz_preview(form: ModuleForm, course: Course, version: CourseVersion, module: Module | None):
+    """The typed quiz as its learners will get it (its problems go on the form's fields)."""
+    source = _checked_typed_quiz(form, version, module)
+    if source is None:
+        return None
+    quiz = quiz_queries.quiz_of_module(module.id) if module is not None else None
+    return quiz_queries.source_preview(source, course.code, seed=module.id if module is not None else 0,
+                                       shuffle=quiz.shuffle_options if quiz is not None else None)
+
+
 def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, module: Module | None):
-    """GET shows the form; "Xem trước" renders the typed Markdown without saving; "Lưu" saves."""
-    preview_html = None
+    """GET shows the form; "Xem trước" renders the typed Markdown and quiz without saving; "Lưu" saves."""
+    preview_html = quiz_preview = None
+    missing_assets: list[str] = []
     status = 200
     if request.method == "POST":
         if form.preview.data:
             form.validate()  # show field errors too, but never save on a preview
             preview_html = render(form.content.data or "", asset_url_for(version))
+            missing_assets = _missing_assets(form.content.data, version)
+            quiz_preview = _typed_quiz_preview(form, course, version, module)
         elif form.validate_on_submit():
-            data = operations.ModuleData(
-                title=form.title.data, content=form.content.data or "", duration_minutes=form.duration_minutes.data,
-                track_codes=list(form.tracks.data or []),
-                quiz=(form.quiz.data or "") if "quiz" in request.form else None,  # absent: left as it is
-                pass_mark=form.pass_mark.data or 70,
-                draws=(form.draws.data or "") if "draws" in request.form else None,
-            )
+            data = _module_data(form)
             try:
                 saved = operations.update_module(module, data) if module else operations.add_module(version, data)
             except ValidationError as exc:
@@ -429,10 +471,11 @@ def _module_form_page(course: Course, version: CourseVersion, form: ModuleForm, 
                 return redirect(url_for(".course", course_id=course.id) + f"#module-{saved.id}")
             status = 422
         else:
+            _checked_typed_quiz(form, version, module)  # the quiz's mistakes with the other fields' errors
             status = 422
     return render_template(
         "courses/authoring_module.html", course=course, version=version, module=module, form=form,
-        preview_html=preview_html,
+        preview_html=preview_html, quiz_preview=quiz_preview, missing_assets=missing_assets,
         duration_warning=None if form.duration_minutes.errors else _duration_warning(form.duration_minutes.data),
         limit=operations.MAX_DURATION_WARNING, assets=version.assets, categories=quiz_queries.category_sizes(course),
     ), status
@@ -560,7 +603,8 @@ def upload_asset(course_id: int):
 
 def _snippet(asset: Asset) -> str:
     if asset.mime in storage.IMAGE_TYPES:
-        return f"![{_('mô tả')}](assets/{asset.filename})"
+        alt = _("mô tả")  # outside the f-string: the message extractor does not look inside one
+        return f"![{alt}](assets/{asset.filename})"
     return f"[{asset.filename}](assets/{asset.filename})"
 
 
@@ -593,6 +637,7 @@ def preview(course_id: int):
         tracks=tracks, module=module, content=render(module.content, asset_url_for(version)) if module else None,
         next_module=outline.next_after(module) if module else None,
         previous_module=outline.previous_before(module) if module else None, labels=STATUS_LABELS,
+        quiz_preview=quiz_queries.quiz_preview(module.id, course.code) if module and module.has_quiz else None,
     )
 
 

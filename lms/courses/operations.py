@@ -73,12 +73,21 @@ def _apply_meta(version: CourseVersion, meta: CourseMeta) -> None:
     version.sources = json.dumps(meta.sources, ensure_ascii=False)
 
 
-def create_course(code: str, meta: CourseMeta, owner) -> Course:
-    code = nfc(code).upper()
+def code_problem(code: str) -> str | None:
+    """What is wrong with ``code`` for a new course (its form, or a course that has it), None when it can be used."""
+    code = nfc(code or "").upper()
     if not _CODE.match(code):
-        raise ValidationError({"code": str(_l("Mã khóa học chỉ gồm chữ in hoa không dấu, số, - và _ (2–60 ký tự)."))})
+        return str(_l("Mã khóa học chỉ gồm chữ in hoa không dấu, số, - và _ (2–60 ký tự)."))
     if db.session.scalar(select(Course.id).where(Course.code == code)):
-        raise ValidationError({"code": str(_l("Mã khóa học %(code)s đã có.", code=code))})
+        return str(_l("Mã khóa học %(code)s đã có.", code=code))
+    return None
+
+
+def create_course(code: str, meta: CourseMeta, owner) -> Course:
+    problem = code_problem(code)
+    if problem:
+        raise ValidationError({"code": problem})
+    code = nfc(code).upper()
     course = Course(code=code, owner_id=owner.id if owner else None)
     db.session.add(course)
     db.session.flush()
@@ -208,15 +217,16 @@ _NO_CHANGE = object()
 
 def _checked_quiz(data: ModuleData, module: Module | None, version: CourseVersion):
     """The module's quiz file as ``data`` asks for it, checked as a package's quiz file is (every error
-    as "file:line: message", ValidationError on ``quiz`` before anything is written), and its draw
-    rules against the course's bank (errors as "Dòng n: message" on ``draws``): a transient
-    ``ModuleQuizSource``, None to remove it, or ``_NO_CHANGE``."""
+    with its line in the quiz box as the trainer typed it, ValidationError on ``quiz`` before anything is
+    written), and its draw rules against the course's bank (errors as "Dòng n: message" on ``draws``): a
+    transient ``ModuleQuizSource``, None to remove it, or ``_NO_CHANGE``."""
     from lms.quizzes.formats import detect_format
-    from lms.quizzes.operations import draw_problems, format_draws, parse_draws, source_problems
+    from lms.quizzes.operations import draw_problems, format_draws, parse_draws, text_problems
 
     if data.quiz is None:
         return _NO_CHANGE
-    text = nfc_text(data.quiz).strip()
+    typed = nfc_text(data.quiz)  # checked as typed, so that a line number is the box's, blank lines above included
+    text = typed.strip()
     current = module.quiz_source if module is not None else None
     draws_text = nfc_text(data.draws) if data.draws is not None else (current.draws if current is not None else "")
     if not text:
@@ -231,14 +241,33 @@ def _checked_quiz(data: ModuleData, module: Module | None, version: CourseVersio
     filename = current.filename if current is not None and current.format == fmt else f"{key}.{'gift' if fmt == 'gift' else 'txt'}"
     source = ModuleQuizSource(filename=filename, format=fmt, text=text + "\n", pass_mark=int(data.pass_mark),
                               draws=format_draws(parse_draws(draws_text)[0]))
-    problems = source_problems(source)  # the file; the rules, canonical, are checked against the bank below
+    problems = text_problems(typed, fmt)  # the rules, canonical, are checked against the bank below
     if problems:
-        raise ValidationError({"quiz": "; ".join(problems)})
+        raise ValidationError({"quiz": "; ".join(_quiz_box_problem(typed, line, message) for line, message in problems)})
     problems = draw_problems(version.course, source.text, fmt, draws_text)
     if problems:
         raise ValidationError({"draws": "; ".join(str(_l("Dòng %(n)s: %(message)s", n=line, message=message))
                                                   for line, message in problems)})
     return source
+
+
+def _quiz_box_problem(typed: str, line: int, message: str) -> str:
+    """A problem of the quiz box by its line, quoting the line's start: a textarea shows no line numbers,
+    and on a phone one line of text wraps over several."""
+    lines = typed.split("\n")
+    text = lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    if not text:
+        return str(_l("Ô bài kiểm tra, dòng %(n)s: %(message)s", n=line, message=message))
+    if len(text) > 40:
+        text = text[:39].rstrip() + "…"
+    return str(_l("Ô bài kiểm tra, dòng %(n)s (“%(text)s”): %(message)s", n=line, text=text, message=message))
+
+
+def check_quiz(version: CourseVersion, data: ModuleData, module: Module | None = None):
+    """The quiz file that saving ``data`` would give the module (a transient ``ModuleQuizSource``, None
+    for none or no change), checked as saving checks it (ValidationError): the form's preview."""
+    source = _checked_quiz(data, module, version)
+    return None if source is _NO_CHANGE else source
 
 
 def _set_quiz(module: Module, source) -> None:

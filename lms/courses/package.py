@@ -397,7 +397,13 @@ def _read_files(files: dict[str, bytes], problems: _Problems, tracks: Sequence[s
     known = list(tracks) if tracks is not None else known_track_codes()
     m = _Manifest(problems)
     if MANIFEST not in files:
-        problems.error(MANIFEST, None, _("không tìm thấy tệp course.yaml ở gốc gói"))
+        # a folder (or ZIP) of several packages, such as courses/: say so rather than only "not found"
+        inside = sorted({name[:-len(MANIFEST) - 1] for name in files if name.endswith("/" + MANIFEST)})
+        if inside:
+            problems.error(MANIFEST, None, _("không tìm thấy tệp course.yaml ở gốc gói; trong đó có %(n)s gói (%(names)s): "
+                                             "hãy nhập từng gói một", n=len(inside), names=", ".join(inside)))
+        else:
+            problems.error(MANIFEST, None, _("không tìm thấy tệp course.yaml ở gốc gói"))
         raise PackageError(problems.items)
     text = _decode(files[MANIFEST], MANIFEST, problems)
     problems.raise_if_errors()

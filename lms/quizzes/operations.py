@@ -30,6 +30,7 @@ from lms.core import db as core_db
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.i18n import _
+from lms.core.text import fold
 from lms.courses import operations as course_operations
 from lms.courses.models import DRAFT, Course, CourseVersion, Enrolment, Module, ModuleQuizSource
 from lms.quizzes.formats import parse
@@ -155,6 +156,18 @@ def draw_problems(course: Course, text: str, fmt: str, draws_text: str) -> list[
     return sorted(problems + pool_problems(course.code, course.id, text, fmt, draws), key=lambda problem: problem[0])
 
 
+def parsed_category_path(parsed: dict, code: str) -> str:
+    """The bank path of a quiz file's question, as draw rules name it; no $CATEGORY is the course's own
+    category ``code`` (what :func:`ensure_category` stores it under)."""
+    return "/".join(category_parts(parsed.get("category")) or [code])
+
+
+def is_drawn(parsed: dict, draws: list[Draw], code: str) -> bool:
+    """Whether a quiz file's question joins a draw rule's pool (its category has a rule) rather than
+    being fixed in every attempt: publishing builds the quiz this way, and the preview shows it so."""
+    return parsed_category_path(parsed, code) in {draw.category for draw in draws}
+
+
 def pool_problems(code: str, course_id: int | None, text: str, fmt: str, draws: list[Draw]) -> list[tuple[int, str]]:
     """Each rule of ``draws`` whose category, in the bank of the course ``course_id`` (None: a course not
     created yet) together with the quiz file ``text``, is missing or has too few questions, as
@@ -173,10 +186,22 @@ def pool_problems(code: str, course_id: int | None, text: str, fmt: str, draws: 
         if parsed["type"] == "description":
             continue
         data, _problems = data_from_parsed(parsed)
-        pools.setdefault("/".join(category_parts(parsed.get("category")) or [code]), set()).add(_parsed_content(parsed, data))
+        pools.setdefault(parsed_category_path(parsed, code), set()).add(_parsed_content(parsed, data))
     problems = []
+    folded = {" ".join(fold(path).split()): path for path in pools}
     for draw in draws:
         if draw.category not in pools:
+            # typed without its accents or capitals (as on a phone): name the category meant
+            meant = folded.get(" ".join(fold(draw.category).split()))
+            if meant is not None:
+                problems.append((draw.line, _("danh mục “%(c)s” không có; viết đúng tên như trong ngân hàng câu hỏi: "
+                                              "“%(meant)s”", c=draw.category, meant=meant)))
+                continue
+            if course_id is None:  # a package creating its course: a bank's questions do not come with it
+                problems.append((draw.line, _("danh mục “%(c)s” không có trong tệp bài kiểm tra, và khóa học mới chưa "
+                                              "có ngân hàng câu hỏi: đưa câu hỏi của danh mục vào tệp bài kiểm tra "
+                                              "(sau dòng $CATEGORY: %(c)s)", c=draw.category)))
+                continue
             problems.append((draw.line, _("danh mục “%(c)s” không có trong ngân hàng câu hỏi của khóa học "
                                           "hay trong tệp bài kiểm tra", c=draw.category)))
         elif len(pools[draw.category]) < draw.count:
@@ -243,6 +268,15 @@ def _stored_content(question: Question) -> tuple:
             question.general_feedback)
 
 
+def question_from_parsed(parsed: dict, data: dict, **columns) -> Question:
+    """A question of the GIFT/Aiken JSON with its type ``data`` (:func:`data_from_parsed`) as the bank
+    stores it; transient (the preview of a quiz file shows it without storing it)."""
+    return Question(type=parsed["type"], name=parsed.get("name"), text=parsed.get("text") or "",
+                    text_format=parsed.get("text_format") or "moodle", data=_dumps(data),
+                    general_feedback=parsed.get("general_feedback") or "", default_mark=default_mark_for(parsed["type"]),
+                    **columns)
+
+
 def add_questions(course: Course, parsed_questions: list[dict], default_category: str | None = None,
                   reuse: bool = False) -> list[Question]:
     """Store parsed questions in the course's bank (category per ``$CATEGORY``, else ``default_category``).
@@ -265,12 +299,7 @@ def add_questions(course: Course, parsed_questions: list[dict], default_category
         key = (category.id, *_parsed_content(parsed, data))
         question = existing.get(key)
         if question is None:
-            question = Question(
-                course_id=course.id, category_id=category.id, type=parsed["type"], name=parsed.get("name"),
-                text=parsed.get("text") or "", text_format=parsed.get("text_format") or "moodle",
-                data=_dumps(data), general_feedback=parsed.get("general_feedback") or "",
-                default_mark=default_mark_for(parsed["type"]),
-            )
+            question = question_from_parsed(parsed, data, course_id=course.id, category_id=category.id)
             db.session.add(question)
             existing[key] = question
         stored.append(question)
@@ -310,24 +339,30 @@ def _source_digest(source: ModuleQuizSource) -> str:
     return hashlib.sha256(f"{source.format}\n{source.text}{draws}".encode()).hexdigest()
 
 
+def text_problems(text: str, fmt: str) -> list[tuple[int, str]]:
+    """Every problem of a quiz file's text as (line, message without its "Dòng n: "), empty when it can be
+    used; callers say where the line is (a package's file, the module form's quiz box). ValueError for
+    an unknown format."""
+    preview = preview_questions(text, fmt)
+    problems = []
+    for error in preview.errors:
+        line = error["line"]
+        # the reader's messages start with "Dòng n: " in the page's language ("Line n: " in English)
+        problems.append((line, re.sub(rf"^[^:]*\b{line}: ", "", error["message"], count=1)))
+    if not preview.errors and not preview.questions:
+        problems.append((1, _("tệp bài kiểm tra không có câu hỏi nào")))
+    return problems
+
+
 def source_problems(source: ModuleQuizSource, course: Course | None = None) -> list[str]:
     """Every problem of a module's quiz file as "file:line: message" (empty when it can be used), and,
     given the course, of its draw rules against the course's bank."""
     try:
-        preview = preview_questions(source.text, source.format)
+        messages = [f"{source.filename}:{line}: {message}" for line, message in text_problems(source.text, source.format)]
     except ValueError as exc:  # an unknown format
         return [f"{source.filename}: {exc}"]
-    messages = []
-    for error in preview.errors:
-        message = error["message"]
-        prefix = f"Dòng {error['line']}: "
-        if message.startswith(prefix):
-            message = message[len(prefix):]
-        messages.append(f"{source.filename}:{error['line']}: {message}")
-    if not preview.errors and not preview.questions:
-        messages.append(f"{source.filename}:1: " + _("tệp bài kiểm tra không có câu hỏi nào"))
     if not messages and source.draws:
-        problems = draw_problems(course, source.text, preview.format, source.draws) if course is not None \
+        problems = draw_problems(course, source.text, source.format, source.draws) if course is not None \
             else parse_draws(source.draws)[1]
         messages.extend(_("%(file)s: câu hỏi rút ngẫu nhiên, dòng %(n)s: %(message)s",
                           file=source.filename, n=line, message=message) for line, message in problems)
@@ -360,9 +395,12 @@ def sync_quiz_from_source(module: Module) -> Quiz | None:
     if quiz.source_sha256 == digest and quiz.slots:
         db.session.flush()
         return quiz
-    questions = add_questions(course, parse(source.text, source.format).questions, reuse=True)
-    draws = {ensure_category(course, d.category).id: d for d in parse_draws(source.draws)[0]}
-    fixed = [q for q in questions if q.category_id not in draws]  # the others are drawn with their category
+    parsed = parse(source.text, source.format).questions
+    questions = add_questions(course, parsed, reuse=True)
+    rules = parse_draws(source.draws)[0]
+    draws = {ensure_category(course, d.category).id: d for d in rules}
+    # the others are drawn with their category
+    fixed = [q for q, p in zip(questions, parsed) if not is_drawn(p, rules, course.code)]
     quiz.slots.clear()
     db.session.flush()
     quiz.slots.extend(QuizSlot(position=i, question_id=q.id, count=1) for i, q in enumerate(fixed, start=1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
+import random
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,11 +22,16 @@ from lms.core import db as core_db
 from lms.core.db import db
 from lms.core.markdown import ATTRIBUTES, TAGS, URL_SCHEMES, render
 from lms.core.text import text_sort_key
-from lms.courses.models import Course, CourseVersion, Module
+from lms.courses.models import Course, CourseVersion, Module, ModuleQuizSource
+from lms.quizzes.formats import parse
 from lms.quizzes.models import (
     FINISHED_STATES, GRADED, IN_PROGRESS, NEEDS_GRADING, Attempt, AttemptAnswer, Question, QuestionCategory, Quiz,
+    _dumps,
 )
-from lms.quizzes.operations import answer_at_statement, category_path, prefix_for, quiz_result, result_of, visible_policies  # noqa: F401 (views read quiz_result here)
+from lms.quizzes.operations import (  # noqa: F401 (views read quiz_result here)
+    Draw, QuizSettings, answer_at_statement, category_path, data_from_parsed, is_drawn, parse_draws, prefix_for,
+    question_from_parsed, quiz_result, result_of, visible_policies,
+)
 from lms.quizzes.types import question_type
 
 DISCRIMINATION_MIN_ATTEMPTS = 5
@@ -236,8 +242,14 @@ def _answers_statement():
 
 
 def _items(attempt: Attempt) -> list[Item]:
+    return _numbered(_answers(attempt))
+
+
+def _numbered(answers: list[AttemptAnswer]) -> list[Item]:
+    """The answers' questions as items, numbered as the attempt page numbers them (a question that
+    earns no mark, such as a description, has no number)."""
     items, number = [], 0
-    for answer in _answers(attempt):
+    for answer in answers:
         cls = question_type(answer.question.type)
         counted = answer.max_mark > 0 and (cls is None or cls.answerable)
         if counted:
@@ -289,6 +301,62 @@ def review_policies(attempt: Attempt, now: dt.datetime | None = None) -> tuple[b
 
 
 # -- trainers -------------------------------------------------------------------------------------
+
+@dataclass
+class QuizPreview:
+    """A module's quiz as its learners will get it once published, built from its quiz file without
+    writing anything: the fixed questions as the attempt page shows them (only the types' ``view()``,
+    no answer key), then the draw rules, which each attempt fills with other questions."""
+
+    pass_mark: int
+    items: list[Item]
+    draws: list[Draw]
+
+    @property
+    def questions(self) -> int:
+        """How many questions an attempt has (the fixed ones that are answered, and the drawn ones)."""
+        return sum(1 for item in self.items if item.number is not None) + sum(d.count for d in self.draws)
+
+
+def quiz_preview(module_id: int, course_code: str) -> QuizPreview | None:
+    """The preview of module ``module_id``'s quiz file (1 query), None when the module has none."""
+    row = db.session.execute(
+        select(ModuleQuizSource, Quiz.shuffle_options).outerjoin(Quiz, Quiz.module_id == ModuleQuizSource.module_id)
+        .where(ModuleQuizSource.module_id == module_id)).first()
+    if row is None:
+        return None
+    source, shuffle = row
+    return source_preview(source, course_code, seed=module_id, shuffle=shuffle)
+
+
+def source_preview(source: ModuleQuizSource, course_code: str, seed: int = 0,
+                   shuffle: bool | None = None) -> QuizPreview:
+    """:func:`quiz_preview` of a quiz file (also one being typed, not saved).
+
+    The options come as a learner gets them: shuffled unless the quiz (built at an earlier publishing,
+    its settings kept by the draft) says not to (``shuffle`` False; None: the default), and the same way
+    on every visit (``seed``): the written order would put the right option first, as GIFT files
+    usually do.
+    """
+    shuffle = QuizSettings.shuffle_options if shuffle is None else shuffle
+    rng = random.Random(seed)
+    draws = parse_draws(source.draws)[0]
+    answers = []
+    for parsed in parse(source.text, source.format).questions:
+        if is_drawn(parsed, draws, course_code):
+            continue
+        cls = question_type(parsed["type"])
+        data, _problems = data_from_parsed(parsed)
+        question = question_from_parsed(parsed, data)
+        state = cls.prepare(data, rng, shuffle) if cls is not None else {}
+        answers.append(AttemptAnswer(position=len(answers) + 1, question=question, state=_dumps(state),
+                                     max_mark=question.default_mark))
+    items = _numbered(answers)
+    for item in items:
+        if item.cls is not None:
+            item.view = item.cls.view(item.question.payload, item.answer.state_data)
+    return QuizPreview(source.pass_mark, items, draws)
+
 
 @dataclass
 class QuizRow:

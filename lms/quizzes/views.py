@@ -76,6 +76,13 @@ def _type_label(name):
     return str(cls.label) if cls is not None and getattr(cls, "label", None) else name
 
 
+@bp.app_template_global("bank_path")
+def _bank_path(parsed: dict, course_code: str) -> str:
+    """Where a question being imported goes in the bank, as the bank and draw rules name it
+    ("Luật/Chương 1", not GIFT's "$course$/Luật/Chương 1"; no $CATEGORY: the course's own category)."""
+    return operations.parsed_category_path(parsed, course_code)
+
+
 def _remaining(attempt: Attempt, now: dt.datetime) -> int | None:
     if attempt.deadline_at is None:
         return None

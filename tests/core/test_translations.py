@@ -345,3 +345,14 @@ def test_every_wtforms_message_a_user_can_meet_is_in_vietnamese(app):
         for one, many in sorted(plural):
             assert _TRANSLATIONS.ngettext(one, many, 2) not in (one, many), f"in English on a Vietnamese page: {one!r}"
     assert WTFORMS_VI
+
+
+def test_no_message_is_hidden_in_an_f_string():
+    """``f"![{_('mô tả')}](…)"``: the message extractor does not look inside f-strings, so the asset
+    snippet's alt text never reached the catalogue and stayed Vietnamese in English."""
+    hidden = [f"{path.relative_to(ROOT)}:{number}"
+              for path in sorted((ROOT / "lms").rglob("*.py"))
+              for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+              if re.search(r"""\bf(["'])[^"']*\{_l?\(""", line)]
+    assert not hidden, hidden
+    assert any(msgid == "mô tả" for _context, msgid in source_messages())

@@ -9,7 +9,7 @@ import struct
 import zlib
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.core.db import db
 from lms.courses import operations as ops
@@ -322,6 +322,11 @@ def test_create_errors_rerender_with_what_was_typed(trainer, course):
     assert r.status_code == 422 and "đã có" in html_text(r) and 'value="Trùng mã"' in r.get_data(as_text=True)
     r = trainer.post("/author/new", data={"code": "có dấu", "title": "x"})
     assert r.status_code == 422 and "Mã khóa học chỉ gồm" in html_text(r)
+    # a wrong code and a missing title are said at once (the code's came only once the title was given)
+    r = trainer.post("/author/new", data={"code": "kỹ năng 1", "title": ""})
+    assert r.status_code == 422 and "Mã khóa học chỉ gồm" in html_text(r) and "Vui lòng nhập tên khóa học." in html_text(r)
+    r = trainer.post("/author/new", data={"code": "doi-thoai", "title": ""})
+    assert "Mã khóa học DOI-THOAI đã có." in html_text(r) and "Vui lòng nhập tên khóa học." in html_text(r)
 
 
 def test_delete_module(trainer, course):
@@ -387,7 +392,8 @@ def test_a_module_quiz_is_written_in_the_browser(app, trainer, course):
                                   "quiz": "::Câu 1:: Thiếu ngoặc đóng {=Đúng ~Sai\n", "pass_mark": "80", "save": "1"})
     assert bad.status_code == 422
     text = html_text(bad)
-    assert re.search(r"kiem-tra-cuoi-khoa\.gift:\d+:", text) and "Thiếu ngoặc đóng" in text  # kept as typed
+    assert "Ô bài kiểm tra, dòng 1 (“::Câu 1:: Thiếu ngoặc đóng {=Đúng ~Sai”): thiếu dấu đóng ngoặc" in text
+    assert re.search(r"<textarea[^>]*>\s*::Câu 1:: Thiếu ngoặc đóng", bad.get_data(as_text=True))  # kept as typed
     assert "Kiểm tra cuối khóa" not in [m.title for m in version(course, 1).modules]
     out_of_range = trainer.post(url, data={"title": "Kiểm tra cuối khóa", "duration_minutes": "5",
                                            "quiz": QUIZ_GIFT, "pass_mark": "0", "save": "1"})
@@ -414,3 +420,135 @@ def test_a_module_quiz_is_written_in_the_browser(app, trainer, course):
     db.session.expire_all()
     assert version(course, 2).modules[-1].quiz_source is None
     assert next(m for m in version(course, 1).modules if m.title == "Kiểm tra cuối khóa").quiz_source is not None
+
+
+PREVIEW_GIFT = (
+    "$CATEGORY: $course$/Luật Công đoàn/Chương 1\n\n"
+    + "\n\n".join(f"::C1-{i}:: Câu rút {i} của chương 1 là đúng? {{T}}" for i in range(1, 5))
+    + "\n\n$CATEGORY: $course$/Ôn tập\n\n"
+    "Đọc kỹ trước khi trả lời.\n\n"
+    "::Cố định 1:: Công đoàn Việt Nam được thành lập năm nào? {=1929#Đúng, năm 1929 ~1930#Sai: đó là năm khác"
+    " ####Nhận xét chung của giảng viên}\n\n"
+    "::Cố định 2:: Luật Công đoàn 2024 có bao nhiêu chương? {#6}\n\n"
+    "::Cố định 3:: Chọn phương án đúng. {=Phương-án-A ~Phương-án-B ~Phương-án-C ~Phương-án-D ~Phương-án-E}\n"
+)
+
+
+def test_preview_shows_the_module_quiz_as_learners_will_take_it(trainer, province):
+    """The learner's-eye preview shows the module's quiz before publishing: the fixed questions drawn by
+    the question types' own templates with inert controls and no answer key, the draw rules as
+    "N câu ngẫu nhiên từ danh mục …" (not drawn), and nothing is written to the bank."""
+    from lms.quizzes.models import Question, Quiz
+    from tests.quizzes.test_draws import build
+
+    course, version_, module = build(province["users"]["trainer"], draws="3 Luật Công đoàn/Chương 1\n",
+                                     gift=PREVIEW_GIFT)
+    questions_before = db.session.scalar(select(func.count(Question.id)))
+    r = trainer.get(f"/author/courses/{course.id}/preview?module={module.key}")
+    assert r.status_code == 200
+    body = r.get_data(as_text=True)
+    quiz = body[body.index('id="quiz-preview"'):]
+    text = html_text(r)
+    assert "Xem trước" in quiz[:400] and "Đọc kỹ trước khi trả lời." in quiz
+    assert "Công đoàn Việt Nam được thành lập năm nào?" in quiz and "Luật Công đoàn 2024 có bao nhiêu chương?" in quiz
+    # the single choice's own template, as on the attempt page, with its controls disabled
+    assert '<fieldset class="checks answer">' in quiz and ">1929</span>" in quiz and ">1930</span>" in quiz
+    controls = re.findall(r"<(?:input|select|textarea)\b[^>]*>", quiz)
+    assert controls and all(" disabled" in c for c in controls) and not any(" checked" in c for c in controls)
+    # no answer key, feedback or general feedback before an attempt is submitted
+    for secret in ("Đúng, năm 1929", "Sai: đó là năm khác", "Nhận xét chung", "fraction"):
+        assert secret not in body
+    # the description is not numbered; the three fixed questions are Câu 1 to 3, the drawn ones 4–6
+    # options come shuffled, as a learner gets them (GIFT writes the right one first)
+    assert re.findall(r"Phương-án-[A-E]", quiz) != [f"Phương-án-{c}" for c in "ABCDE"]
+    assert sorted(re.findall(r"Phương-án-[A-E]", quiz)) == [f"Phương-án-{c}" for c in "ABCDE"]
+    assert "Câu 1" in quiz and "Câu 3" in quiz and "Câu 4–6" in quiz
+    assert "3 câu ngẫu nhiên từ danh mục “Luật Công đoàn/Chương 1”" in text
+    assert "Câu rút" not in quiz  # questions of a drawn category are not shown as fixed
+    assert "6 câu hỏi · điểm đạt 70%" in text
+    # nothing built or stored by looking
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Question.id))) == questions_before
+    assert db.session.scalar(select(Quiz).where(Quiz.module_id == module.id)) is None
+
+
+def test_preview_with_a_quiz_is_a_fixed_number_of_queries(app, trainer, province):
+    from tests.quizzes.test_draws import build
+    from tests.reports.conftest import count_queries
+
+    counts = []
+    for code, n in (("IT-CAU", 2), ("NHIEU-CAU", 30)):
+        gift = "\n\n".join(f"::Câu {i}:: Câu hỏi số {i}? {{=Có ~Không}}" for i in range(n)) + "\n"
+        course, _version, module = build(province["users"]["trainer"], draws="", gift=gift, code=code)
+        trainer.get(f"/author/courses/{course.id}/preview?module={module.key}")  # warm the per-process caches
+        with count_queries() as statements:
+            body = trainer.get(f"/author/courses/{course.id}/preview?module={module.key}").get_data(as_text=True)
+        assert f"Câu hỏi số {n - 1}?" in body
+        counts.append(len(statements))
+    assert counts[0] == counts[1] and counts[0] > 0, counts
+
+
+def test_quiz_box_errors_name_the_line_in_the_box_not_a_file(trainer, course):
+    """A mistake in the quiz box was reported as "<generated-name>.gift:1: …", a file the trainer never
+    saw, and with the blank lines above the first question left out of the count."""
+    url = f"/author/courses/{course.id}/modules/new"
+    typed = "\r\n\r\n::Câu 1:: Đúng? {=Có ~Không}\r\n\r\n::Câu 2:: Thiếu ngoặc {=Có ~Không\r\n"
+    r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": typed, "save": "1"})
+    text = html_text(r)
+    # the line is quoted too: a textarea shows no line numbers, and a phone wraps each line over several
+    assert r.status_code == 422 and "Ô bài kiểm tra, dòng 5 (“::Câu 2:: Thiếu ngoặc {=Có ~Không”): thiếu dấu đóng ngoặc" in text, text
+    assert ".gift" not in text
+    # with the title missing too, both are said at once (the quiz's came only once the title was given)
+    r = trainer.post(url, data={"title": "", "duration_minutes": "5", "quiz": typed, "save": "1"})
+    assert "Vui lòng nhập tên bài học." in html_text(r) and "Ô bài kiểm tra, dòng 5" in html_text(r)
+    long = "::Câu dài:: " + "Người lao động có quyền gì " * 6 + "{#abc}\n"
+    r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": long, "save": "1"})
+    assert "Ô bài kiểm tra, dòng 1 (“::Câu dài:: Người lao động có quyền gì…”): " in html_text(r), html_text(r)
+    aiken = "Công đoàn cơ sở do ai thành lập?\nA. Người lao động\nB. Chủ doanh nghiệp\nANSWER: C\n"
+    r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": aiken, "save": "1"})
+    assert r.status_code == 422 and "Ô bài kiểm tra, dòng 4 (“ANSWER: C”): đáp án &#39;C&#39; không khớp" in html_text(r)
+    assert ".txt" not in html_text(r)
+    # in English the reader's own "Line n:" is not repeated after the box's
+    trainer.post("/language", data={"lang": "en"})
+    r = trainer.post(url, data={"title": "Kiểm tra", "duration_minutes": "5", "quiz": aiken, "save": "1"})
+    assert r.status_code == 422 and not re.search(r"\b4: Line 4", html_text(r)), html_text(r)
+
+
+def test_the_module_forms_preview_shows_the_typed_quiz_and_its_mistakes(trainer, course):
+    """"Xem trước" in the module form showed the lesson only: the quiz's mistakes waited for "Lưu" and
+    its questions for publishing; an image not uploaded showed as a broken picture without a word."""
+    url = f"/author/courses/{course.id}/modules/new"
+    # the quiz box's hint said the questions are built at publishing, as if they could not be seen before
+    assert "bấm “Xem trước” để thấy câu hỏi như học viên sẽ thấy" in html_text(trainer.get(url))
+    typed = {"title": "Kiểm tra", "duration_minutes": "5", "content": "![Sơ đồ](assets/chua-co.png)",
+             "quiz": QUIZ_GIFT.replace("{#1}", "{#1}\n\nĐọc kỹ.\n"), "pass_mark": "80", "preview": "1"}
+    r = trainer.post(url, data=typed)
+    body = r.get_data(as_text=True)
+    assert r.status_code == 200 and 'id="quiz-preview"' in body
+    quiz = body[body.index('id="quiz-preview"'):]
+    assert "Ai thành lập công đoàn cơ sở?" in quiz and ">Chủ doanh nghiệp</span>" in quiz and "điểm đạt 80%" in quiz
+    controls = re.findall(r"<(?:input|select|textarea)\b[^>]*>", quiz)
+    assert controls and all(" disabled" in c for c in controls)
+    assert "Nội dung dẫn tới tệp chưa tải lên: chua-co.png." in html_text(r)
+    # a mistake is said on the quiz box, as "Lưu" says it, and nothing is saved either way
+    r = trainer.post(url, data={**typed, "quiz": "::Câu 1:: Thiếu ngoặc {=Có ~Không\n"})
+    assert "Ô bài kiểm tra, dòng 1 (“::Câu 1:: Thiếu ngoặc {=Có ~Không”): thiếu dấu" in html_text(r)
+    assert 'id="quiz-preview"' not in html_text(r)
+    r = trainer.post(url, data={**typed, "draws": "2 Không có danh mục này"})
+    assert "Dòng 1: danh mục “Không có danh mục này” không có" in html_text(r)
+    assert "Kiểm tra" not in [m.title for m in version(course, 1).modules]
+
+
+def test_an_image_named_otherwise_than_uploaded_names_the_upload(trainer, course):
+    """Uploads are renamed ("Sơ đồ tổ chức.png" is stored as "so-do-to-chuc.png"); a lesson that wrote
+    another spelling was only told the file was not uploaded, though it was."""
+    r = trainer.post(f"/author/courses/{course.id}/assets",
+                     data={"asset-file": (io.BytesIO(png_bytes()), "Sơ đồ tổ chức.png")}, content_type="multipart/form-data")
+    assert r.status_code == 302
+    url = f"/author/courses/{course.id}/modules/new"
+    typed = {"title": "Có ảnh", "duration_minutes": "5", "content": "![a](assets/So-do-to-chuc.png) ![b](assets/khac.png)"}
+    shown = html_text(trainer.post(url, data={**typed, "preview": "1"}))
+    assert ("Nội dung dẫn tới tệp chưa tải lên: So-do-to-chuc.png (tệp đã tải lên có tên so-do-to-chuc.png), "
+            "khac.png.") in shown
+    saved = trainer.post(url, data={**typed, "save": "1"}, follow_redirects=True)
+    assert "So-do-to-chuc.png (tệp đã tải lên có tên so-do-to-chuc.png)" in html_text(saved)

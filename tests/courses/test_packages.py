@@ -305,6 +305,18 @@ def test_zip_with_one_top_folder_or_files_at_the_root():
         assert package_files(pkg) == canonical_files()
 
 
+def test_a_folder_of_several_packages_names_them(tmp_path):
+    """The courses/ folder (or a ZIP of it) holds one package a folder: reading it said only that
+    course.yaml was not found, as if the packages were not there."""
+    files = {f"{name}/{path}": data for name in ("goi-b", "goi-a") for path, data in canonical_files().items()}
+    with pytest.raises(PackageError) as info:
+        read_zip(make_zip(files), tracks=TRACKS)
+    assert [p.message for p in info.value.problems] == [
+        "không tìm thấy tệp course.yaml ở gốc gói; trong đó có 2 gói (goi-a, goi-b): hãy nhập từng gói một"]
+    with pytest.raises(PackageError, match=r"có 4 gói \(dan-chu-co-so, dieu-le-luat-cong-doan, "):
+        read_package(ROOT / "courses", tracks=TRACKS)
+
+
 # -- importing ---------------------------------------------------------------------------------
 
 def test_import_creates_a_published_course_owned_by_the_actor(province, tmp_path):

@@ -255,8 +255,11 @@ def test_a_pool_too_small_is_reported_with_its_manifest_line_and_the_other_error
              "01-gioi-thieu.gift": PACKAGE_GIFT.encode()}
     with pytest.raises(PackageError) as caught:
         read_package(write_folder(tmp_path / "q", files), tracks=TRACKS)
+    # a package creating its course has no bank: the message said "not in the course's bank", as if the
+    # course had one, when a course's package downloaded to start another had rules on its bank
     assert [str(p) for p in caught.value.errors] == [
-        "course.yaml:17: danh mục “Chương 9” không có trong ngân hàng câu hỏi của khóa học hay trong tệp bài kiểm tra"]
+        "course.yaml:17: danh mục “Chương 9” không có trong tệp bài kiểm tra, và khóa học mới chưa có ngân hàng "
+        "câu hỏi: đưa câu hỏi của danh mục vào tệp bài kiểm tra (sau dòng $CATEGORY: Chương 9)"]
     assert db.session.scalar(select(func.count(ModuleQuizSource.id))) == 0
 
 
@@ -273,3 +276,15 @@ def test_a_package_draws_from_the_bank_of_the_course_it_updates(province, tmp_pa
              "01-gioi-thieu.gift": gift.encode()}
     version = import_package(read_package(write_folder(tmp_path / "b", files)), trainer, draft=True)
     assert version.modules[0].quiz_source.draws == "3 Chương 1\n"
+
+
+def test_a_rule_typed_without_accents_or_capitals_names_the_category_meant(province):
+    """On a phone a trainer types "3 luat cong doan/chuong 1": the rule was refused as a category that
+    is not in the bank, though it is, only written with its accents and capitals."""
+    course, _version, _module = build(province["users"]["trainer"], draws="")
+    problems = quiz_ops.draw_problems(course, GIFT, "gift", "3 luat cong doan/chuong 1\n2 Không có đâu\n")
+    assert problems == [
+        (1, "danh mục “luat cong doan/chuong 1” không có; viết đúng tên như trong ngân hàng câu hỏi: "
+            "“Luật Công đoàn/Chương 1”"),
+        (2, "danh mục “Không có đâu” không có trong ngân hàng câu hỏi của khóa học hay trong tệp bài kiểm tra"),
+    ]

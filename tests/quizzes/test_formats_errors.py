@@ -200,8 +200,9 @@ def test_aiken_error_kinds_and_lines() -> None:
         (1, "Dòng 1: lựa chọn 'A' nằm ngoài câu hỏi (phía trên chưa có dòng nội dung câu hỏi)"),
         (2, "Dòng 2: dòng 'ANSWER:' nằm ngoài câu hỏi (phía trên chưa có dòng nội dung câu hỏi)"),
         (5, "Dòng 5: câu hỏi bắt đầu ở dòng 3 cần ít nhất 2 lựa chọn (A, B, …)"),
-        (7, "Dòng 7: câu hỏi bắt đầu ở dòng 6 chưa có dòng 'ANSWER: …' thì câu hỏi mới đã bắt đầu; câu hỏi đó "
-            "bị bỏ qua. Nội dung câu hỏi Aiken phải nằm trên một dòng."),
+        # (it said "câu hỏi đó bị bỏ qua", the question is skipped, but nothing of a file with errors is saved)
+        (7, "Dòng 7: câu hỏi bắt đầu ở dòng 6 chưa có dòng 'ANSWER: …' thì câu hỏi mới đã bắt đầu; thêm dòng "
+            "'ANSWER: …' sau các lựa chọn của câu hỏi ở dòng 6. Nội dung câu hỏi Aiken phải nằm trên một dòng."),
         (10, "Dòng 10: đáp án 'C' không khớp lựa chọn nào; viết 'ANSWER: ' và một chữ cái in hoa từ A đến B"),
         (16, "Dòng 16: câu hỏi bắt đầu ở dòng 15 thiếu dòng 'ANSWER: …' ở cuối"),
     ]

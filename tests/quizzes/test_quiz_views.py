@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
 from html.parser import HTMLParser
 from io import BytesIO
@@ -669,3 +670,70 @@ def test_a_result_says_which_attempts_make_the_score_kept(client, auth, quiz_set
     assert "Điểm được ghi nhận cho bài kiểm tra: 0,0% (tính điểm lần cao nhất)" in result
     _set(quiz_setup, grading_method="average")
     assert "(tính điểm trung bình các lần)" in html_text(client.get(f"/quizzes/attempts/{attempt_id}/result"))
+
+
+def test_every_trainer_quiz_page_leads_back_to_its_course(client, auth, quiz_setup):
+    """The question bank had no link back to the course it belongs to (a dead end on a phone): every
+    trainer page of the quiz area names the way back to the course's authoring page."""
+    _trainer(client, auth)
+    course, quiz = quiz_setup.course, quiz_setup.quiz
+    back = f'<a href="/author/courses/{course.id}">{course.code}</a>'
+    pages = [f"/quizzes/courses/{course.id}", f"/quizzes/courses/{course.id}/import",
+             f"/quizzes/courses/{course.id}/grading", f"/quizzes/{quiz.id}/settings",
+             f"/quizzes/{quiz.id}/attempts", f"/quizzes/{quiz.id}/statistics"]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        nav = re.search(r'<nav class="muted">(.*?)</nav>', response.get_data(as_text=True), re.S)
+        assert nav and back in nav.group(1) and 'href="/author/"' in nav.group(1), url
+    preview = client.post(f"/quizzes/courses/{course.id}/import", data={"text": "::A:: Câu {=Có ~Không}\n",
+                                                                       "format": "auto"})
+    assert back in preview.get_data(as_text=True)
+    packages = client.get("/author/packages/import").get_data(as_text=True)
+    assert re.search(r'<nav class="muted"><a href="/author/">', packages)
+
+
+def test_the_import_preview_names_categories_as_the_bank_does(client, auth, quiz_setup):
+    """The preview showed GIFT's "$course$/Ngân hàng/Đối thoại", a path the bank and the draw rules never
+    use; a question without $CATEGORY showed none, though it goes to the course's own category."""
+    _trainer(client, auth)
+    course = quiz_setup.course
+    text = "::A:: Không danh mục {T}\n\n$CATEGORY: $course$/Ngân hàng/Đối thoại\n\n::B:: Có danh mục {F}\n"
+    page = html_text(client.post(f"/quizzes/courses/{course.id}/import", data={"text": text, "format": "auto"}))
+    page = page[:page.rindex("<form")]  # the confirming form below carries the text as sent
+    assert "$course$" not in page
+    assert "· Ngân hàng/Đối thoại" in page and f"· {course.code}" in page
+
+
+def test_a_quiz_page_says_which_version_it_belongs_to(client, auth, quiz_setup):
+    """The bank lists the quizzes of every version under the same lesson title; their settings,
+    attempts and statistics pages did not say which version, so an old version's settings were
+    easily changed for the current one's."""
+    _trainer(client, auth)
+    old = quiz_setup.quiz
+    draft = course_ops.draft_of(quiz_setup.course)
+    course_ops.publish(draft)
+    new = db.session.scalar(select(Quiz).where(Quiz.module_id == draft.modules[0].id))
+    for url in (f"/quizzes/{old.id}/settings", f"/quizzes/{old.id}/attempts", f"/quizzes/{old.id}/statistics"):
+        page = html_text(client.get(url))
+        assert "Phiên bản 1" in page and "Phiên bản cũ" in page and "những người còn học phiên bản này" in page, url
+    page = html_text(client.get(f"/quizzes/{new.id}/settings"))
+    assert "Phiên bản 2" in page and "Đã xuất bản" in page and "Phiên bản cũ" not in page
+
+
+def test_the_import_preview_can_be_saved_from_its_top(client, auth, quiz_setup):
+    """A file of many questions put the save button below all of them, many screens down on a phone."""
+    _trainer(client, auth)
+    text = "\n\n".join(f"::C{i}:: Câu {i}? {{T}}" for i in range(30)) + "\n"
+    body = client.post(f"/quizzes/courses/{quiz_setup.course.id}/import", data={"text": text, "format": "auto"}
+                       ).get_data(as_text=True)
+    top = re.search(r'<button class="btn primary" form="confirm-import">([^<]+)</button>', body)
+    assert top and top.group(1) == "Lưu 30 câu hỏi vào ngân hàng câu hỏi" and top.start() < body.index("::C0::") \
+        and top.start() < body.index("Câu 0?")
+    assert 'id="confirm-import"' in body
+    before = db.session.scalar(select(func.count(Question.id)))
+    form = re.search(r'<form method="post" action="([^"]+)" id="confirm-import">(.*?)</form>', body, re.S)
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form.group(2)))
+    fields = {k: html.unescape(v) for k, v in fields.items()}
+    assert client.post(form.group(1), data=fields).status_code == 302
+    assert db.session.scalar(select(func.count(Question.id))) == before + 30

@@ -59,7 +59,8 @@ def parse_aiken(text: str | bytes) -> ParseResult:
                     hint = _(" Nội dung câu hỏi Aiken phải nằm trên một dòng.")
                 result.add_error(number, _(
                     "Dòng {line}: câu hỏi bắt đầu ở dòng {start} chưa có dòng 'ANSWER: …' thì câu hỏi mới đã "
-                    "bắt đầu; câu hỏi đó bị bỏ qua.").format(line=number, start=current["line"]) + hint)
+                    "bắt đầu; thêm dòng 'ANSWER: …' sau các lựa chọn của câu hỏi ở dòng {start}.").format(
+                        line=number, start=current["line"]) + hint)
             current = {"line": number, "last": number, "text": line, "options": [], "errors": []}
 
     if current is not None:
