@@ -125,6 +125,12 @@ def unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str]]:
     """Active units in scope for a select box, with their level, excluding ``exclude``'s subtree: in
     tree order, each unit under its parent and sisters in Vietnamese alphabetical order (the paths hold
     ids, and "1/10/" sorts before "1/2/" as text)."""
+    return [(unit_id, label) for unit_id, label, _rank in ranked_unit_choices(user, exclude)]
+
+
+def ranked_unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str, int]]:
+    """:func:`unit_choices` with each unit's level rank, for select boxes that offer only the levels an
+    operation accepts (a move's new parent above the unit, a merge's target at its level): one query."""
     query = select(Unit.id, Unit.name, Unit.code, Unit.path, UnitLevel).join(UnitLevel).where(
         scope_filter(user), Unit.active_to.is_(None)
     )
@@ -135,7 +141,8 @@ def unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str]]:
         # ancestors outside the scope (a union admin's) are shared by every row: their ids order nothing
         return [(names.get(int(part), ""), int(part)) for part in row.path.strip("/").split("/") if part]
 
-    return [(row.id, f"{row.name} ({row.code} · {local_name(row[4])})") for row in sorted(rows, key=tree_order)]
+    return [(row.id, f"{row.name} ({row.code} · {local_name(row[4])})", row[4].rank)
+            for row in sorted(rows, key=tree_order)]
 
 
 def levels() -> list[UnitLevel]:

@@ -200,3 +200,41 @@ def test_a_change_of_track_reads_from_which_to_which_and_a_change_to_the_same_tr
     operations.set_track(db.session.get(Unit, biz.id), None, dt.date(2025, 7, 1))
     page = html_text(client.get(f"/units/{biz.id}"))
     assert "Đổi khu vực từ “Hành chính sự nghiệp” sang “Không xác định”" in page, page[page.find("Lịch sử"):]
+
+
+@pytest.mark.parametrize("merged, target", [("biz", "upper_b"), ("upper_a", "pub"), ("upper_b", "fed")])
+def test_a_merge_joins_units_of_one_level_only(province, merged, target):
+    """Merging compared only the sub-units' levels with the target's: a grassroots union merged into an
+    upper-level union put its cadres in the upper-level union, and an upper-level union merged into a
+    grassroots union ended with its grassroots unions under one of their own kind."""
+    from tests.orgs.test_effective_dates import _snapshot
+
+    unit, into = province[merged], province[target]
+    before = _snapshot()
+    with pytest.raises(ValidationError) as caught:
+        operations.merge_unit(unit, into, D)
+    message = caught.value.errors["target"]
+    assert message == (f"Chỉ sáp nhập được vào đơn vị cùng cấp: {unit.name} là {unit.level.name}, "
+                       f"{into.name} là {into.level.name}.")
+    assert _snapshot() == before
+
+
+def test_the_merge_form_offers_units_of_the_same_level_and_the_move_form_higher_ones(client, auth, province):
+    biz, pub = province["biz"], province["pub"]
+    auth.login("admin")
+    page = client.get(f"/units/{biz.id}").get_data(as_text=True)
+    merge_form = page[page.index('name="merge-target"'):]
+    merge_form = merge_form[:merge_form.index("</select>")]
+    assert f'value="{pub.id}"' in merge_form
+    assert all(f'value="{province[k].id}"' not in merge_form for k in ("fed", "upper_a", "upper_b"))
+    move_form = page[page.index('name="move-parent"'):]
+    move_form = move_form[:move_form.index("</select>")]
+    assert f'value="{province["upper_b"].id}"' in move_form and f'value="{pub.id}"' not in move_form
+    r = client.post(f"/units/{biz.id}/merge", data={"merge-target": province["upper_b"].id, "merge-effective_on": "2025-06-11"})
+    assert r.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Unit, biz.id).active_to is None
+    # the federation has no unit of its level to merge into, and none above it to move under
+    page = html_text(client.get(f"/units/{province['fed'].id}"))
+    assert "Không có đơn vị cùng cấp (Liên đoàn Lao động tỉnh) nào bạn quản lý để sáp nhập đơn vị này vào." in page
+    assert 'name="merge-target"' not in page
