@@ -34,8 +34,11 @@ def _forms(unit: Unit, track_choices=None, **given):
     }
     forms["retrack"].track.choices = choices(track_choices if track_choices is not None else _track_choices())
     units = queries.ranked_unit_choices(current_user, exclude=unit)
-    # Only the units the operation accepts: a new parent above the unit, a merge target at its level.
-    forms["move"].parent.choices = choices([(i, label) for i, label, rank in units if rank < unit.level.rank])
+    # Only the units the operation accepts: a new parent above the unit (not the one it has: a union
+    # admin whose subtree holds no other was offered only that, which the move refuses), a merge target
+    # at its level.
+    forms["move"].parent.choices = choices([(i, label) for i, label, rank in units
+                                            if rank < unit.level.rank and i != unit.parent_id])
     forms["merge"].target.choices = choices([(i, label) for i, label, rank in units if rank == unit.level.rank])
     return forms
 

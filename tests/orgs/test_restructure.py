@@ -238,3 +238,19 @@ def test_the_merge_form_offers_units_of_the_same_level_and_the_move_form_higher_
     page = html_text(client.get(f"/units/{province['fed'].id}"))
     assert "Không có đơn vị cùng cấp (Liên đoàn Lao động tỉnh) nào bạn quản lý để sáp nhập đơn vị này vào." in page
     assert 'name="merge-target"' not in page
+
+
+def test_the_move_form_does_not_offer_the_current_parent(client, auth, province):
+    """A union admin of an upper-level union was offered only their own union as the new parent of a
+    grassroots union already under it: a form whose only choice is refused ("Đơn vị đã trực thuộc …")."""
+    biz = province["biz"]
+    auth.login("union")
+    page = html_text(client.get(f"/units/{biz.id}"))
+    assert 'name="move-parent"' not in page
+    assert "Không có đơn vị cấp cao hơn nào bạn quản lý để chuyển đơn vị này sang." in page
+    auth.logout()
+    auth.login("admin")
+    page = client.get(f"/units/{biz.id}").get_data(as_text=True)
+    move_form = page[page.index('name="move-parent"'):]
+    move_form = move_form[:move_form.index("</select>")]
+    assert f'value="{province["upper_b"].id}"' in move_form and f'value="{province["upper_a"].id}"' not in move_form
