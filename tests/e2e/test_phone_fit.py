@@ -203,6 +203,23 @@ def test_the_certificate_register_and_a_cadres_history_read_as_cards_on_a_phone(
     shot(phone, "cadre-history-phone")
 
 
+def test_a_plans_assignment_reads_as_cards_on_a_phone(server, new_page):
+    """An assignment's cadres were a four-column table scrolled sideways on a phone: a union admin saw
+    the names and the dates they entered the audience, and neither their status nor the exemption form,
+    each row as tall as the form hidden to the right."""
+    phone = new_page(PHONE)
+    login(phone, server, "union")
+    phone.goto(server.url + "/plans/assignments/1")
+    exempt = phone.locator("table.stack button", has_text="Miễn").first
+    box = exempt.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert phone.evaluate(WRAPS_WIDER_THAN_THEIR_FRAME) == 0
+    status = phone.locator("table.stack td[data-label]").nth(1)
+    assert phone.evaluate("e => getComputedStyle(e, '::before').content", status.element_handle()) in (
+        '"Tình trạng: "', '"Status: "')
+    shot(phone, "plan-assignment-phone")
+
+
 #: Words of the lesson's table cells that the browser split over two lines (a word cut between letters).
 SPLIT_WORDS = """() => {
   const split = [];
