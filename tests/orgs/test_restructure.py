@@ -254,3 +254,17 @@ def test_the_move_form_does_not_offer_the_current_parent(client, auth, province)
     move_form = page[page.index('name="move-parent"'):]
     move_form = move_form[:move_form.index("</select>")]
     assert f'value="{province["upper_b"].id}"' in move_form and f'value="{province["upper_a"].id}"' not in move_form
+
+
+def test_a_long_list_of_sub_units_is_folded_above_the_actions(client, auth, province, make):
+    """An upper-level union's 120 grassroots unions were listed in full above the unit's actions and
+    history: on a phone those were thousands of pixels down."""
+    upper_a = province["upper_a"]
+    auth.login("union")
+    page = client.get(f"/units/{upper_a.id}").get_data(as_text=True)
+    assert '<details class="subunits" open>' in page  # one grassroots union: shown
+    for n in range(20):
+        make.unit(f"Công đoàn Công ty số {n}", parent=upper_a, code=f"CS-SO-{n}")
+    page = client.get(f"/units/{upper_a.id}").get_data(as_text=True)
+    assert '<details class="subunits" >' in page and "Đơn vị trực thuộc (21)" in page
+    assert page.index('class="subunits"') < page.index("Thao tác")
