@@ -220,6 +220,24 @@ def test_a_plans_assignment_reads_as_cards_on_a_phone(server, new_page):
     shot(phone, "plan-assignment-phone")
 
 
+def test_a_grassroots_reports_cadre_table_keeps_its_text_columns_readable_on_a_phone(server, new_page):
+    """The cadres of a grassroots union's report (name, unit, employment, status and figures) fitted into
+    40rem: the unit's name stood one word a line. Its text columns keep a readable width; the frame scrolls."""
+    phone = new_page(PHONE)
+    login(phone, server, "admin")
+    phone.goto(server.url + "/reports/units/1")
+    phone.locator("#bang-units ~ .table-wrap a[href*='/reports/units/']").first.click()
+    phone.wait_for_load_state()
+    phone.locator("#bang-units ~ .table-wrap a[href*='/reports/units/']").first.click()
+    phone.wait_for_load_state()
+    unit_cells = phone.locator("#bang-cadres + .table-wrap tbody td:nth-child(2)")
+    assert unit_cells.count() >= 1
+    width = unit_cells.first.bounding_box()["width"]
+    assert width >= 120, width
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(phone, "report-grassroots-cadres-phone")
+
+
 #: Words of the lesson's table cells that the browser split over two lines (a word cut between letters).
 SPLIT_WORDS = """() => {
   const split = [];
