@@ -16,7 +16,7 @@ from flask_babel import force_locale
 
 from lms.core.clock import local_today
 from lms.core.db import db
-from lms.core.i18n import _
+from lms.core.i18n import _, format_number
 
 PROGRESS_THRESHOLD = 200  # rows; smaller files finish before a bar would be worth drawing
 
@@ -94,10 +94,10 @@ def import_cadres_command(file: Path, skip_invalid: bool, effective_on: dt.date)
             click.echo(str(error), err=True)
         if report.errors and not skip_invalid:
             db.session.rollback()
-            click.echo(_("Không có dòng nào được nhập: %(n)s dòng có lỗi.", n=report.invalid_rows), err=True)
+            click.echo(_("Không có dòng nào được nhập: %(n)s dòng có lỗi.", n=format_number(report.invalid_rows)), err=True)
             sys.exit(1)
         db.session.commit()
         click.echo(report.summary())
         if report.errors:
-            click.echo(_("Đã bỏ qua %(n)s dòng có lỗi.", n=report.invalid_rows), err=True)
+            click.echo(_("Đã bỏ qua %(n)s dòng có lỗi.", n=format_number(report.invalid_rows)), err=True)
             sys.exit(1)

@@ -162,7 +162,8 @@ class ImportReport:
     def summary(self) -> str:
         return _(
             "Đã nhập %(created)s cán bộ mới, cập nhật %(updated)s, chuyển đơn vị %(transferred)s, không đổi %(unchanged)s.",
-            created=self.created, updated=self.updated, transferred=self.transferred, unchanged=self.unchanged,
+            created=format_number(self.created), updated=format_number(self.updated),
+            transferred=format_number(self.transferred), unchanged=format_number(self.unchanged),
         )
 
 

@@ -17,7 +17,7 @@ from lms.cadres.models import Cadre, CadreTitle, Membership
 from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
-from lms.core.i18n import _l, local_name
+from lms.core.i18n import _l, format_number, local_name
 from lms.core.text import fold, nfc
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
 
@@ -255,7 +255,8 @@ def dissolve_unit(unit: Unit, effective_on: dt.date, actor_id: int | None = None
     )
     if active_children:
         raise ValidationError(str(_l(
-            "Đơn vị còn %(n)s đơn vị trực thuộc đang hoạt động: hãy chuyển hoặc giải thể chúng trước.", n=active_children)))
+            "Đơn vị còn %(n)s đơn vị trực thuộc đang hoạt động: hãy chuyển hoặc giải thể chúng trước.",
+            n=format_number(active_children))))
     _check_effective_on(effective_on, unit, closes=True)
     _close_memberships(unit, effective_on, "dissolve", None)
     _event(unit, "dissolve", effective_on, actor_id, note=nfc(note))

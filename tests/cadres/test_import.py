@@ -615,3 +615,12 @@ def test_the_import_uses_the_cadre_forms_words_and_still_reads_the_english_heade
     assert "Thư điện tử, Điện thoại" in page and "Email" not in page
     assert "Trung học phổ thông; Trung cấp; Cao đẳng; Đại học; Sau đại học" in page
     assert "Sơ cấp; Trung cấp; Cao cấp / Cử nhân" in page
+
+
+def test_the_import_summary_writes_its_counts_as_vietnamese_numbers(app, province):
+    """2.701 cadres imported read "Đã nhập 2701 cán bộ mới": the counts were printed bare."""
+    from lms.cadres.importing import ImportReport
+
+    with app.test_request_context("/"):
+        report = ImportReport(total=2713, created=2701, updated=1234, transferred=5, unchanged=0)
+        assert report.summary() == "Đã nhập 2.701 cán bộ mới, cập nhật 1.234, chuyển đơn vị 5, không đổi 0."

@@ -268,3 +268,16 @@ def test_a_long_list_of_sub_units_is_folded_above_the_actions(client, auth, prov
     page = client.get(f"/units/{upper_a.id}").get_data(as_text=True)
     assert '<details class="subunits" >' in page and "Đơn vị trực thuộc (21)" in page
     assert page.index('class="subunits"') < page.index("Thao tác")
+
+
+def test_a_refused_dissolution_counts_its_sub_units_as_a_vietnamese_number(province):
+    """"Đơn vị còn 1204 đơn vị trực thuộc": the count was printed bare."""
+    upper_a = province["upper_a"]
+    grassroots = province["biz"].level
+    db.session.add_all([Unit(code=f"CS-N{n:04d}", name=f"Công đoàn cơ sở {n}", search_key=f"cong doan co so {n}",
+                             level=grassroots, parent=upper_a, path=f"{upper_a.path}x{n}/", active_from=D)
+                        for n in range(1203)])  # and biz: 1.204 sub-units
+    db.session.flush()
+    with pytest.raises(ValidationError) as caught:
+        operations.dissolve_unit(upper_a, D)
+    assert "Đơn vị còn 1.204 đơn vị trực thuộc đang hoạt động" in str(caught.value)
