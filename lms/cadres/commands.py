@@ -60,7 +60,7 @@ class _ProgressBar:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Nhập các dòng hợp lệ, bỏ qua và báo các dòng lỗi.")
 @click.option("--effective-date", "effective_on", callback=_parse_date, metavar="dd/mm/yyyy",
-              help="Ngày có hiệu lực của việc vào đơn vị, chuyển đơn vị, đổi chức danh (mặc định: hôm nay).")
+              help="Ngày có hiệu lực của việc vào đơn vị, chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ (mặc định: hôm nay).")
 @with_appcontext
 def import_cadres_command(file: Path, skip_invalid: bool, effective_on: dt.date) -> None:
     """Nhập cán bộ từ tệp CSV hoặc XLSX (xem docs/cadre-import.md)."""

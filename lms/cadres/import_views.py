@@ -28,7 +28,7 @@ bp = Blueprint("cadre_import", __name__, url_prefix="/cadres/import", template_f
 class ImportForm(EffectiveOnMixin, BaseForm):
     file = FileField(_l("Tệp CSV hoặc XLSX"), validators=[FileRequired(_l("Vui lòng chọn tệp để nhập."))])
     effective_on = DateField(
-        _l("Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh)"), default=local_today,
+        _l("Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ)"), default=local_today,
         validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))],
     )
     skip_invalid = BooleanField(_l("Chỉ nhập các dòng hợp lệ"))

@@ -624,3 +624,11 @@ def test_the_import_summary_writes_its_counts_as_vietnamese_numbers(app, provinc
     with app.test_request_context("/"):
         report = ImportReport(total=2713, created=2701, updated=1234, transferred=5, unchanged=0)
         assert report.summary() == "Đã nhập 2.701 cán bộ mới, cập nhật 1.234, chuyển đơn vị 5, không đổi 0."
+
+
+def test_the_effective_date_says_it_also_dates_changes_of_employment_and_levels(client, auth, province):
+    """The import dates changes of Chế độ and of the levels too (docs/cadre-import.md); its field named only
+    joining, transfers and titles, unlike the cadre form's."""
+    auth.login("admin")
+    page = html_text(client.get("/cadres/import/"))
+    assert "Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ)" in page
