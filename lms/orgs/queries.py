@@ -10,7 +10,7 @@ from lms.cadres.models import Cadre
 from lms.core.db import db
 from lms.core.i18n import local_name
 from lms.core.policy import is_federation_admin
-from lms.core.text import fold, search_terms, text_sort_key
+from lms.core.text import search_terms, text_sort_key
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
 
 
@@ -32,8 +32,9 @@ def scope_filter(user, column=Unit.path):
 @dataclass
 class TreeNode:
     unit: Unit
-    cadres: int = 0
+    cadres: int = 0  # the unit's own cadres
     children: list["TreeNode"] = field(default_factory=list)
+    total: int = 0  # the cadres of its whole subtree, as the unit's page counts them
 
 
 def tree(user, include_inactive: bool = False) -> list[TreeNode]:
@@ -52,7 +53,11 @@ def tree(user, include_inactive: bool = False) -> list[TreeNode]:
         parent = nodes.get(unit.parent_id) if unit.parent_id else None
         (parent.children if parent else roots).append(nodes[unit.id])
     for node in nodes.values():
-        node.children.sort(key=lambda n: (n.unit.level.rank, fold(n.unit.name)))
+        # Vietnamese alphabetical order, as the select boxes list units ("Đ" after "D", not among them)
+        node.children.sort(key=lambda n: (n.unit.level.rank, text_sort_key(n.unit.name)))
+    for unit in reversed(units):  # by path: every unit after its parent, so children are summed first
+        node = nodes[unit.id]
+        node.total = node.cadres + sum(child.total for child in node.children)
     return roots
 
 
