@@ -51,8 +51,11 @@ def _status_label_global(status: str) -> str:
 @login_required
 def index():
     require("plans.list")
-    return render_template("plans/index.html", plans=queries.visible_plans(current_user),
-                           can_create=can(current_user, "plans.create"))
+    plans = queries.visible_plans(current_user)
+    # the courses by title, as the plan's and the assignment's pages name them (a code such as
+    # KIEM-TRA-TAI-CHINH is the trainers' name for a course, not the admins')
+    titles = queries.course_titles({c.id for plan in plans for a in plan.assignments for c in a.courses})
+    return render_template("plans/index.html", plans=plans, titles=titles, can_create=can(current_user, "plans.create"))
 
 
 def _plan_form_choices(form: PlanForm) -> None:

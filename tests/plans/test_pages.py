@@ -202,3 +202,12 @@ def test_an_exemption_leads_back_to_the_filter_and_page_it_was_made_from(client,
     assert f"/exemptions/{cadre.id}/delete?status=exempt" in page
     undone = client.post(f"/plans/assignments/{assignment.id}/exemptions/{cadre.id}/delete?status=exempt")
     assert undone.headers["Location"].endswith("?status=exempt")
+
+
+def test_the_plans_list_names_the_courses_by_title(client, auth, province, union_plan):
+    """The list named a plan's courses by their code (DIEU-LE-LUAT-2024), where the plan's and the
+    assignment's pages give their titles."""
+    _plan, assignment = union_plan
+    auth.login("union")
+    page = html_text(client.get("/plans/"))
+    assert f'<a href="/plans/assignments/{assignment.id}">Điều lệ và Luật Công đoàn</a>' in page
