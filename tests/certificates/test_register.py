@@ -572,6 +572,8 @@ def test_a_certificate_page_leads_back_to_the_register(configured, client):
     login(client, "union")
     page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
     assert 'href="/certificates/register">« Sổ cấp giấy chứng nhận</a>' in page
+    for url in ("/certificates/export", "/certificates/issue"):  # the register's own sub-pages
+        assert 'href="/certificates/register">« Sổ cấp giấy chứng nhận</a>' in client.get(url).get_data(as_text=True), url
     client.post("/logout")
     login(client, "cadre")
     page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
