@@ -238,6 +238,27 @@ def test_a_grassroots_reports_cadre_table_keeps_its_text_columns_readable_on_a_p
     shot(phone, "report-grassroots-cadres-phone")
 
 
+def test_report_charts_keep_a_readable_size_on_a_desktop(server, new_page):
+    """The charts (drawn for a 360-pixel phone, ``width="100%"``) grew to the desktop's whole column: an
+    upper-level union's 120 bars became several screens of 32-pixel labels."""
+    desktop = new_page(DESKTOP)
+    login(desktop, server, "admin")
+    desktop.goto(server.url + "/reports/units/1")
+    desktop.locator("#bang-units ~ .table-wrap a[href*='/reports/units/']").first.click()
+    desktop.wait_for_load_state()
+    chart = desktop.locator("figure.chart svg").first
+    box = chart.bounding_box()
+    assert box is not None and box["width"] <= 480, box
+    label = desktop.locator("figure.chart svg text").first.bounding_box()
+    assert label["height"] <= 20, label
+    phone = new_page(PHONE)
+    login(phone, server, "admin")
+    phone.goto(server.url + "/reports/overview")
+    box = phone.locator("figure.chart svg").first.bounding_box()
+    assert box["width"] >= PHONE["width"] - 60, box  # still the phone's width
+    shot(desktop, "report-chart-desktop")
+
+
 #: Words of the lesson's table cells that the browser split over two lines (a word cut between letters).
 SPLIT_WORDS = """() => {
   const split = [];
