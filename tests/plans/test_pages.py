@@ -211,3 +211,18 @@ def test_the_plans_list_names_the_courses_by_title(client, auth, province, union
     auth.login("union")
     page = html_text(client.get("/plans/"))
     assert f'<a href="/plans/assignments/{assignment.id}">Điều lệ và Luật Công đoàn</a>' in page
+
+
+def test_the_plan_forms_put_each_box_beside_its_label(client, auth, province, union_plan):
+    """WTForms' lists put each check box and radio button alone on a bulleted line above its label, a
+    small target on a phone; each is now inside its label, as the authoring pages' boxes are."""
+    plan, _assignment = union_plan
+    auth.login("union")
+    for url in ("/plans/new", f"/plans/{plan.id}/assignments/new"):
+        page = client.get(url).get_data(as_text=True)
+        fieldsets = re.findall(r'<fieldset class="field checks".*?</fieldset>', page, re.S)
+        assert len(fieldsets) == 2, url
+        for fieldset in fieldsets:
+            assert "<ul" not in fieldset and "<li" not in fieldset
+            boxes = re.findall(r'<label class="check" for="([^"]+)"><input[^>]*id="([^"]+)"', fieldset)
+            assert boxes and all(for_ == id_ for for_, id_ in boxes), fieldset
