@@ -17,8 +17,11 @@ class LanguageForm(BaseForm):
 
 
 class UserForm(BaseForm):
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Vui lòng nhập tên đăng nhập.")), Length(min=3, max=80)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu.")), Length(min=8, message=_l("Mật khẩu cần ít nhất 8 ký tự."))])
+    # The username's and the password's rules are the operation's (lms.accounts.operations.create_user), which
+    # reports them together with the unit's and the cadre's: a form check here showed a short password alone,
+    # then, once corrected, the username and the cadre code refused one submit later.
+    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(_l("Vui lòng nhập tên đăng nhập.")), Length(max=80)])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
     role = SelectField(_l("Vai trò"))
     unit_code = StringField(_l("Mã đơn vị (với quản trị công đoàn)"), validators=[Optional()])
     cadre_code = StringField(_l("Mã cán bộ (liên kết tài khoản)"), validators=[Optional()])

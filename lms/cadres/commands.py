@@ -16,7 +16,7 @@ from flask_babel import force_locale
 
 from lms.core.clock import local_today
 from lms.core.db import db
-from lms.core.i18n import _
+from lms.core.i18n import _, format_number
 
 PROGRESS_THRESHOLD = 200  # rows; smaller files finish before a bar would be worth drawing
 
@@ -60,7 +60,7 @@ class _ProgressBar:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Nhập các dòng hợp lệ, bỏ qua và báo các dòng lỗi.")
 @click.option("--effective-date", "effective_on", callback=_parse_date, metavar="dd/mm/yyyy",
-              help="Ngày có hiệu lực của việc vào đơn vị, chuyển đơn vị, đổi chức danh (mặc định: hôm nay).")
+              help="Ngày có hiệu lực của việc vào đơn vị, chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ (mặc định: hôm nay).")
 @with_appcontext
 def import_cadres_command(file: Path, skip_invalid: bool, effective_on: dt.date) -> None:
     """Nhập cán bộ từ tệp CSV hoặc XLSX (xem docs/cadre-import.md)."""
@@ -94,10 +94,10 @@ def import_cadres_command(file: Path, skip_invalid: bool, effective_on: dt.date)
             click.echo(str(error), err=True)
         if report.errors and not skip_invalid:
             db.session.rollback()
-            click.echo(_("Không có dòng nào được nhập: %(n)s dòng có lỗi.", n=report.invalid_rows), err=True)
+            click.echo(_("Không có dòng nào được nhập: %(n)s dòng có lỗi.", n=format_number(report.invalid_rows)), err=True)
             sys.exit(1)
         db.session.commit()
         click.echo(report.summary())
         if report.errors:
-            click.echo(_("Đã bỏ qua %(n)s dòng có lỗi.", n=report.invalid_rows), err=True)
+            click.echo(_("Đã bỏ qua %(n)s dòng có lỗi.", n=format_number(report.invalid_rows)), err=True)
             sys.exit(1)

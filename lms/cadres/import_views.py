@@ -12,7 +12,9 @@ from wtforms import BooleanField, DateField
 from wtforms.validators import DataRequired
 
 from lms.cadres.forms import EffectiveOnMixin
-from lms.cadres.importing import ImportFileError, import_cadres, read_file, read_limited, template_headers
+from lms.cadres.importing import (
+    ImportFileError, accepted_values, import_cadres, label, read_file, read_limited, template_headers,
+)
 from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.forms import BaseForm
@@ -26,10 +28,16 @@ bp = Blueprint("cadre_import", __name__, url_prefix="/cadres/import", template_f
 class ImportForm(EffectiveOnMixin, BaseForm):
     file = FileField(_l("Tệp CSV hoặc XLSX"), validators=[FileRequired(_l("Vui lòng chọn tệp để nhập."))])
     effective_on = DateField(
-        _l("Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh)"), default=local_today,
+        _l("Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ)"), default=local_today,
         validators=[DataRequired(_l("Vui lòng nhập ngày có hiệu lực."))],
     )
     skip_invalid = BooleanField(_l("Chỉ nhập các dòng hợp lệ"))
+
+
+def _page(form: ImportForm, status: int = 200, **values):
+    """The upload page, with the values the reference columns accept (read from the database)."""
+    accepted = [(label(key), names) for key, names in accepted_values().items()]
+    return render_template("cadres/import.html", form=form, accepted=accepted, **values), status
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -40,19 +48,16 @@ def upload():
     form = ImportForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("cadres/import.html", form=form), status
+        return _page(form, status)
     try:
         rows = read_file(read_limited(form.file.data.stream))
     except ImportFileError as exc:
-        return render_template("cadres/import.html", form=form, file_errors=exc.messages), 422
+        return _page(form, 422, file_errors=exc.messages)
     report = import_cadres(rows, form.effective_on.data, skip_invalid=form.skip_invalid.data)
     nothing_written = bool(report.errors) and (not form.skip_invalid.data or report.written == 0)
     # The request commits only below 400: an error status is what keeps a refused import out.
     status = 422 if report.errors and not form.skip_invalid.data else 200
-    return render_template(
-        "cadres/import.html", form=form, report=report, nothing_written=nothing_written,
-        filename=form.file.data.filename,
-    ), status
+    return _page(form, status, report=report, nothing_written=nothing_written, filename=form.file.data.filename)
 
 
 @bp.route("/template.csv")

@@ -43,7 +43,7 @@ from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import DAMAGED_ZIP_ERRORS, ValidationError
 from lms.core.i18n import _, _l, format_number
-from lms.core.text import EMAIL_ADDRESS, fold, nfc
+from lms.core.text import EMAIL_ADDRESS, fold, nfc, text_sort_key
 from lms.orgs.models import Track, Unit
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -75,9 +75,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("employment", _l("Chế độ"), ("che do", "che do cong tac", "employment")),
     Column("titles", _l("Chức danh"), ("chuc danh", "chuc vu", "titles", "title")),
     Column("education_level", _l("Trình độ chuyên môn"), ("trinh do chuyen mon", "chuyen mon", "education level", "education")),
-    Column("political_level", _l("Lý luận chính trị"), ("ly luan chinh tri", "trinh do ly luan chinh tri", "llct", "political level", "political theory")),
+    Column("political_level", _l("Trình độ lý luận chính trị"), ("trinh do ly luan chinh tri", "ly luan chinh tri", "llct", "political level", "political theory")),
     Column("track", _l("Khu vực"), ("khu vuc", "track", "sector")),
-    Column("email", _l("Email"), ("email", "e mail", "thu dien tu")),
+    Column("email", _l("Thư điện tử"), ("thu dien tu", "dia chi thu dien tu", "email", "e mail")),
     Column("phone", _l("Điện thoại"), ("dien thoai", "so dien thoai", "sdt", "phone")),
     Column("term", _l("Nhiệm kỳ"), ("nhiem ky", "term")),
 )
@@ -162,7 +162,8 @@ class ImportReport:
     def summary(self) -> str:
         return _(
             "Đã nhập %(created)s cán bộ mới, cập nhật %(updated)s, chuyển đơn vị %(transferred)s, không đổi %(unchanged)s.",
-            created=self.created, updated=self.updated, transferred=self.transferred, unchanged=self.unchanged,
+            created=format_number(self.created), updated=format_number(self.updated),
+            transferred=format_number(self.transferred), unchanged=format_number(self.unchanged),
         )
 
 
@@ -415,6 +416,27 @@ class _Lookups:
         return found
 
 
+def reference_order(items: Iterable[Any]) -> list[Any]:
+    """Reference values in their own order: by their ``rank`` or ``position`` column (Trung học phổ thông,
+    Trung cấp, …, Sau đại học), else by name in Vietnamese alphabetical order ("Đ" after "D", not after "z")."""
+    def key(item: Any) -> tuple:
+        order = getattr(item, "rank", None)
+        if order is None:
+            order = getattr(item, "position", None)
+        return (order if order is not None else 0, text_sort_key(item.name))
+    return sorted(items, key=key)
+
+
+def accepted_values() -> dict[str, list[str]]:
+    """The names the reference columns accept, in their own order, keyed by field: for the upload page
+    (the lists are data, so the page reads them rather than repeating the ones the platform starts with)."""
+    return {
+        key: [item.name for item in reference_order(db.session.scalars(select(model)))]
+        for key, model in (("titles", TitleType), ("education_level", EducationLevel),
+                           ("political_level", PoliticalLevel), ("track", Track))
+    }
+
+
 _GENDERS = {"nam": "male", "male": "male", "m": "male", "nu": "female", "female": "female", "f": "female"}
 _EMPLOYMENT = {
     "chuyen trach": "full_time", "full time": "full_time", "ct": "full_time",
@@ -567,7 +589,7 @@ class _Validator:
         if "email" in values:
             data.email = _text(values["email"])
             if data.email and (len(data.email) > 200 or not EMAIL_ADDRESS.match(data.email)):
-                error("email", _("Địa chỉ email “%(value)s” không hợp lệ.", value=data.email))
+                error("email", _("Địa chỉ thư điện tử “%(value)s” không hợp lệ.", value=data.email))
         if "phone" in values:
             data.phone = self._phone(values["phone"], error)
         if "term" in values:
@@ -650,7 +672,7 @@ class _Validator:
             return None
         item = index.get(header_key(text))
         if item is None:
-            choices = sorted({i.name for i in index.values()})
+            choices = [i.name for i in reference_order(set(index.values()))]
             error(key, _("Không có giá trị “%(value)s”; chọn một trong: %(choices)s.", value=text, choices=", ".join(choices)))
         return item
 

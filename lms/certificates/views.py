@@ -17,7 +17,7 @@ from lms.cadres.models import Cadre, cadre_code
 from lms.certificates import listeners  # noqa: F401  (registers issuing at course completion)
 from lms.certificates import operations, queries
 from lms.certificates.forms import ClassIssueForm, IssueForm, LookupForm, ReissueForm, RevokeForm, SettingsForm
-from lms.certificates.models import REPLACED, REVOKED, VALID
+from lms.certificates.models import REPLACED, REVOKED, VALID, Certificate
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import choices
@@ -71,9 +71,13 @@ def pdf(certificate_id: int):
 def show(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     require("certificates.view", certificate)
+    return _render_show(certificate, RevokeForm())
+
+
+def _render_show(certificate: Certificate, revoke_form: RevokeForm, status: int = 200):
     earlier, later = queries.chain(certificate)
     return render_template("certificates/show.html", certificate=certificate, earlier=earlier, later=later,
-                           revoke_form=RevokeForm(), today=operations.local_today())
+                           revoke_form=revoke_form, today=operations.local_today()), status
 
 
 # -- the register --------------------------------------------------------------------------------
@@ -115,16 +119,15 @@ def revoke(certificate_id: int):
     certificate = _certificate_or_404(certificate_id)
     require("certificates.manage", certificate)
     form = RevokeForm()
+    # A refused revocation shows the page again with the message beside the reason and the reason as
+    # typed (a redirect lost it, and put the message at the top, far from the form on a phone).
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-        return redirect(url_for(".show", certificate_id=certificate.id))
+        return _render_show(certificate, form, 422)
     try:
         operations.revoke(certificate, form.reason.data, current_user)
     except ValidationError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for(".show", certificate_id=certificate.id))
+        exc.apply_to(form)
+        return _render_show(certificate, form, 422)
     flash(_("Đã thu hồi giấy chứng nhận số %(serial)s.", serial=certificate.serial), "success")
     return redirect(url_for(".show", certificate_id=certificate.id))
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
@@ -158,19 +159,41 @@ RESULT_WORDS = {
 }
 
 
+#: A score typed as a result: "8", "8,5", "8.5", with or without its unit ("8 điểm", "8,5 diem",
+#: "8.5 points"); a score is out of 10 or 100, so at most three digits before the decimal mark.
+_SCORE = re.compile(r"(\d{1,3})(?:[.,](\d{1,2}))?(?:\s*(?:diem|d|points?|pts?))?")
+
+
+def _score(text: str) -> Decimal | None:
+    """The number of a result that is a score, else None."""
+    found = _SCORE.fullmatch(" ".join(fold(text).split()))
+    if found is None:
+        return None
+    return Decimal(found.group(1) + ("." + found.group(2) if found.group(2) else ""))
+
+
 def stored_result(typed: str | None) -> str:
     """A typed result as it is stored and printed: one of :data:`RESULT_WORDS` when it is one, whatever the
     accents, case or spaces ("dat", "KHÔNG  ĐẠT" → "Đạt", "Không đạt"), since a phone keyboard often has no
-    Vietnamese letters; any other result as typed (trimmed)."""
+    Vietnamese letters; a score with its unit, in Vietnamese ("8.5" → "8,5 điểm": a certificate prints the
+    stored result, and a bare "8" reads as nothing); any other result as typed (trimmed)."""
     text = nfc(typed or "").strip()
     folded = " ".join(fold(text).split())
+    score = _score(text)
+    if score is not None:
+        return f"{score.normalize():f}".replace(".", ",") + " điểm"
     return next((word for word in RESULT_WORDS if fold(word) == folded), text)
 
 
 def local_result(result: str | None) -> str:
-    """A stored result ("Đạt", "Khá"…) in the page's language; other results as they were typed."""
+    """A stored result ("Đạt", "Khá"…) in the page's language, a score with its unit and the language's
+    decimal mark ("8,5 điểm", "8.5 points"; also one stored bare, "8", before scores were stored with
+    their unit); other results as they were typed."""
     if not result:
         return ""
+    score = _score(result)
+    if score is not None:
+        return gettext("%(n)s điểm", n=format_typed_number(score))
     word = RESULT_WORDS.get(result.strip())
     return str(word) if word is not None else result
 

@@ -17,7 +17,7 @@ from lms.cadres.models import Cadre, CadreTitle, Membership
 from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
-from lms.core.i18n import _l
+from lms.core.i18n import _l, format_number, local_name
 from lms.core.text import fold, nfc
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
 
@@ -223,6 +223,12 @@ def merge_unit(unit: Unit, target: Unit, effective_on: dt.date, actor_id: int | 
     _require_active(target, "target")
     if target.id == unit.id or target.path.startswith(unit.path):
         raise ValidationError({"target": str(_l("Không thể sáp nhập một đơn vị vào chính nó hoặc đơn vị trực thuộc nó."))})
+    if target.level.rank != unit.level.rank:
+        # A merge joins two units of one level (two grassroots unions, two upper-level unions): into a
+        # higher one its cadres would sit in an upper-level union, into a lower one it would sit below itself.
+        raise ValidationError({"target": str(_l(
+            "Chỉ sáp nhập được vào đơn vị cùng cấp: %(name)s là %(level)s, %(target)s là %(target_level)s.",
+            name=unit.name, level=local_name(unit.level), target=target.name, target_level=local_name(target.level)))})
     children = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.active_to.is_(None))).all()
     for child in children:
         if target.level.rank >= child.level.rank:
@@ -249,7 +255,8 @@ def dissolve_unit(unit: Unit, effective_on: dt.date, actor_id: int | None = None
     )
     if active_children:
         raise ValidationError(str(_l(
-            "Đơn vị còn %(n)s đơn vị trực thuộc đang hoạt động: hãy chuyển hoặc giải thể chúng trước.", n=active_children)))
+            "Đơn vị còn %(n)s đơn vị trực thuộc đang hoạt động: hãy chuyển hoặc giải thể chúng trước.",
+            n=format_number(active_children))))
     _check_effective_on(effective_on, unit, closes=True)
     _close_memberships(unit, effective_on, "dissolve", None)
     _event(unit, "dissolve", effective_on, actor_id, note=nfc(note))

@@ -10,7 +10,7 @@ from lms.cadres.models import Cadre
 from lms.core.db import db
 from lms.core.i18n import local_name
 from lms.core.policy import is_federation_admin
-from lms.core.text import fold, search_terms, text_sort_key
+from lms.core.text import search_terms, text_sort_key
 from lms.orgs.models import Track, Unit, UnitEvent, UnitLevel
 
 
@@ -32,8 +32,9 @@ def scope_filter(user, column=Unit.path):
 @dataclass
 class TreeNode:
     unit: Unit
-    cadres: int = 0
+    cadres: int = 0  # the unit's own cadres
     children: list["TreeNode"] = field(default_factory=list)
+    total: int = 0  # the cadres of its whole subtree, as the unit's page counts them
 
 
 def tree(user, include_inactive: bool = False) -> list[TreeNode]:
@@ -52,7 +53,11 @@ def tree(user, include_inactive: bool = False) -> list[TreeNode]:
         parent = nodes.get(unit.parent_id) if unit.parent_id else None
         (parent.children if parent else roots).append(nodes[unit.id])
     for node in nodes.values():
-        node.children.sort(key=lambda n: (n.unit.level.rank, fold(n.unit.name)))
+        # Vietnamese alphabetical order, as the select boxes list units ("Đ" after "D", not among them)
+        node.children.sort(key=lambda n: (n.unit.level.rank, text_sort_key(n.unit.name)))
+    for unit in reversed(units):  # by path: every unit after its parent, so children are summed first
+        node = nodes[unit.id]
+        node.total = node.cadres + sum(child.total for child in node.children)
     return roots
 
 
@@ -125,6 +130,12 @@ def unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str]]:
     """Active units in scope for a select box, with their level, excluding ``exclude``'s subtree: in
     tree order, each unit under its parent and sisters in Vietnamese alphabetical order (the paths hold
     ids, and "1/10/" sorts before "1/2/" as text)."""
+    return [(unit_id, label) for unit_id, label, _rank in ranked_unit_choices(user, exclude)]
+
+
+def ranked_unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str, int]]:
+    """:func:`unit_choices` with each unit's level rank, for select boxes that offer only the levels an
+    operation accepts (a move's new parent above the unit, a merge's target at its level): one query."""
     query = select(Unit.id, Unit.name, Unit.code, Unit.path, UnitLevel).join(UnitLevel).where(
         scope_filter(user), Unit.active_to.is_(None)
     )
@@ -135,7 +146,8 @@ def unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, str]]:
         # ancestors outside the scope (a union admin's) are shared by every row: their ids order nothing
         return [(names.get(int(part), ""), int(part)) for part in row.path.strip("/").split("/") if part]
 
-    return [(row.id, f"{row.name} ({row.code} · {local_name(row[4])})") for row in sorted(rows, key=tree_order)]
+    return [(row.id, f"{row.name} ({row.code} · {local_name(row[4])})", row[4].rank)
+            for row in sorted(rows, key=tree_order)]
 
 
 def levels() -> list[UnitLevel]:

@@ -33,9 +33,13 @@ def _forms(unit: Unit, track_choices=None, **given):
         "dissolve": given.get("dissolve") or DissolveForm(prefix="dissolve"),
     }
     forms["retrack"].track.choices = choices(track_choices if track_choices is not None else _track_choices())
-    units = queries.unit_choices(current_user, exclude=unit)
-    forms["move"].parent.choices = choices(units)
-    forms["merge"].target.choices = choices(units)
+    units = queries.ranked_unit_choices(current_user, exclude=unit)
+    # Only the units the operation accepts: a new parent above the unit (not the one it has: a union
+    # admin whose subtree holds no other was offered only that, which the move refuses), a merge target
+    # at its level.
+    forms["move"].parent.choices = choices([(i, label) for i, label, rank in units
+                                            if rank < unit.level.rank and i != unit.parent_id])
+    forms["merge"].target.choices = choices([(i, label) for i, label, rank in units if rank == unit.level.rank])
     return forms
 
 

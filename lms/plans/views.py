@@ -51,8 +51,11 @@ def _status_label_global(status: str) -> str:
 @login_required
 def index():
     require("plans.list")
-    return render_template("plans/index.html", plans=queries.visible_plans(current_user),
-                           can_create=can(current_user, "plans.create"))
+    plans = queries.visible_plans(current_user)
+    # the courses by title, as the plan's and the assignment's pages name them (a code such as
+    # KIEM-TRA-TAI-CHINH is the trainers' name for a course, not the admins')
+    titles = queries.course_titles({c.id for plan in plans for a in plan.assignments for c in a.courses})
+    return render_template("plans/index.html", plans=plans, titles=titles, can_create=can(current_user, "plans.create"))
 
 
 def _plan_form_choices(form: PlanForm) -> None:
@@ -171,6 +174,8 @@ def assignment(assignment_id: int):
         "plans/assignment.html", assignment=assignment, plan=assignment.plan, counts=report.counts(), page=page,
         status=status, statuses=queries.STATUSES, titles=queries.course_titles([c.id for c in assignment.courses]),
         form=ExemptionForm(), action_form=ActionForm(), can_exempt=lambda cadre: can(current_user, "plans.exempt", cadre),
+        # the forms lead back to this filter and page
+        back={**({"status": status} if status in queries.STATUSES else {}), **({"page": page_number} if page_number > 1 else {})},
     )
 
 
@@ -184,24 +189,38 @@ def _cadre_or_404(cadre_id) -> Cadre:
     return cadre
 
 
+def _back_to_assignment(assignment: Assignment):
+    """The assignment's page the form was sent from: its status filter and page, which the forms' URLs
+    carry (an exemption on page 3 of the overdue cadres led back to page 1 of all of them)."""
+    status = request.args.get("status", "")
+    page = request.args.get("page", 1, type=int) or 1
+    return redirect(url_for(".assignment", assignment_id=assignment.id,
+                            **({"status": status} if status in queries.STATUSES else {}),
+                            **({"page": page} if page > 1 else {})))
+
+
 @bp.route("/plans/assignments/<int:assignment_id>/exemptions", methods=["POST"])
 @login_required
 def exempt(assignment_id: int):
     assignment = _assignment_or_404(assignment_id)
     require("plans.exempt")
     form = ExemptionForm()
-    if not form.validate_on_submit():
+    if not form.validate_on_submit() and "cadre_id" in form.errors:
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(url_for(".assignment", assignment_id=assignment.id))
+        return _back_to_assignment(assignment)
     cadre = _cadre_or_404(form.cadre_id.data)
     require("plans.exempt", cadre)
     try:
+        if form.errors:
+            raise ValidationError({name: " ".join(str(e) for e in errors) for name, errors in form.errors.items()})
         operations.exempt(assignment, cadre, form.reason.data, current_user)
     except ValidationError as exc:
-        flash(" ".join(exc.errors.values()), "error")
+        # among fifty rows, say whose exemption was refused
+        flash(_("Chưa miễn cho %(name)s: %(message)s", name=cadre.full_name, message=" ".join(exc.errors.values())),
+              "error")
     else:
         flash(_("Đã miễn cho %(name)s.", name=cadre.full_name), "success")
-    return redirect(url_for(".assignment", assignment_id=assignment.id))
+    return _back_to_assignment(assignment)
 
 
 @bp.route("/plans/assignments/<int:assignment_id>/exemptions/<int:cadre_id>/delete", methods=["POST"])
@@ -212,7 +231,7 @@ def unexempt(assignment_id: int, cadre_id: int):
     require("plans.exempt", cadre)
     if ActionForm().validate_on_submit() and operations.remove_exemption(assignment, cadre):
         flash(_("Đã bỏ miễn cho %(name)s.", name=cadre.full_name), "success")
-    return redirect(url_for(".assignment", assignment_id=assignment.id))
+    return _back_to_assignment(assignment)
 
 
 # -- the outbox --------------------------------------------------------------------------------------

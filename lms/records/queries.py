@@ -13,7 +13,7 @@ from lms.cadres.models import Cadre
 from lms.cadres.queries import Page
 from lms.core import clock
 from lms.core.db import db
-from lms.core.i18n import _, _l
+from lms.core.i18n import _, _l, local_result
 from lms.core.policy import is_federation_admin, is_union_admin
 from lms.orgs.models import Unit
 from lms.records.models import KIND_CLASS, KIND_EXTERNAL, KIND_ONLINE, Attendance, RecordEntry, TrainingClass
@@ -130,7 +130,8 @@ def record_data(record: Record, today: dt.date | None = None) -> dict[str, Any]:
             "end_on": entry.end_on,
             "year": entry.end_on.year,
             "hours": entry.hours or 0,
-            "result": entry.result or (no_result if entry.kind == KIND_CLASS else ""),
+            # in the export's language, a score with its unit ("8,5 điểm"), as the record page shows it
+            "result": local_result(entry.result) or (no_result if entry.kind == KIND_CLASS else ""),
             "certificate_serial": certificate.serial if certificate is not None else "",
             "note": entry.note or "",
         })

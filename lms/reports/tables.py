@@ -87,13 +87,16 @@ def rollup_tables(data: RollUp, args: dict) -> list[Table]:
     units = Table("units", _("Đơn vị trực thuộc"), columns, rows, footer=[_("Tổng cộng"), "", *figures(data.total)])
     tables = [units]
     if data.cadres is not None:
-        cadre_columns = [Column(_("Mã cán bộ")), Column(_("Họ và tên")), Column(_("Đơn vị")), Column(_("Chế độ")), Column(_("Tình trạng")),
+        # The code after the name on the page, as the units' (a column of its own squeezed the units' names
+        # into a column of single words on a phone); its own column in the exports.
+        cadre_columns = [Column(_("Mã cán bộ"), on_page=False), Column(_("Họ và tên")), Column(_("Đơn vị")),
+                         Column(_("Chế độ")), Column(_("Tình trạng")),
                          Column(_("Khóa học hoàn thành"), INT), Column(_("Lượt dự lớp"), INT), Column(_("Số giờ học"), INT)]
         if plans:
             cadre_columns += [Column(_("Được giao"), INT), Column(_("Hoàn thành"), INT), Column(_("Quá hạn"), INT)]
         cadre_rows = []
         for c in data.cadres:
-            row = [c.cadre.code, Cell(c.cadre.full_name, url_for("records.show", cadre_id=c.cadre.id)),
+            row = [c.cadre.code, Cell(c.cadre.full_name, url_for("records.show", cadre_id=c.cadre.id), note=c.cadre.code),
                    c.cadre.unit.name if c.cadre.unit else "",
                    _("Chuyên trách") if c.cadre.employment == "full_time" else _("Không chuyên trách"),
                    _("Đã bồi dưỡng") if c.trained else _("Chưa bồi dưỡng"),

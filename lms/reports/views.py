@@ -56,6 +56,15 @@ def _period(errors: list[str]) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+def _typed(args: dict, errors: list[str]) -> dict:
+    """The date fields' values: the figures' dates, or after an error the dates as typed (a refused date
+    was replaced by the default in its field, so the message named a date the form no longer showed)."""
+    if not errors:
+        return args
+    return {**args, **{name: request.args[name].strip() for name in ("as_of", "from", "to")
+                       if request.args.get(name, "").strip()}}
+
+
 def _export_url(args: dict):
     """A function giving the download URL of one table of this page, with the page's filters."""
     def export_url(table: str, fmt: str) -> str:
@@ -103,7 +112,8 @@ def overview():
     args = {"as_of": format_date(as_of), "from": format_date(term[0]), "to": format_date(term[1])}
     return _export_or_page(tables, f"tong-quan-{as_of.isoformat()}", lambda: render_template(
         "reports/overview.html", data=data, tables={t.name: t for t in tables}, charts=overview_charts(data),
-        args=args, export_url=_export_url(args), errors=errors, top_units=queries.top_units(current_user),
+        args=args, typed=_typed(args, errors), export_url=_export_url(args), errors=errors,
+        top_units=queries.top_units(current_user),
     ))
 
 
@@ -127,7 +137,8 @@ def unit(unit_id: int):
     args = filters.args()
     tables = rollup_tables(data, args)
     return _export_or_page(tables, f"bao-cao-{unit.code.lower()}", lambda: render_template(
-        "reports/unit.html", data=data, tables=tables, chart=rollup_chart(data), args=args, export_url=_export_url(args), errors=errors,
+        "reports/unit.html", data=data, tables=tables, chart=rollup_chart(data), args=args, typed=_typed(args, errors),
+        export_url=_export_url(args), errors=errors,
         choices=queries.filter_choices(),
     ))
 

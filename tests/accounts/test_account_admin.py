@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.accounts.models import AccountEvent, User
 from lms.core.db import db, utcnow
@@ -281,3 +281,27 @@ def test_a_union_admin_whose_unit_ended_is_flagged_and_given_a_new_unit(client, 
     client.post(f"/accounts/{admin_of_it.id}/edit", data={"role": "union_admin", "unit_code": "kcn"})
     assert _fresh(admin_of_it.id).unit.code == "KCN"
     assert "Đơn vị đã giải thể hoặc sáp nhập" not in html_text(client.get(f"/accounts/{admin_of_it.id}"))
+
+
+def test_a_refused_creation_shows_every_problem_at_once(client, auth, province):
+    """A short password was the form's own check: it came alone, and the username and the cadre code were
+    refused only at the next submit."""
+    auth.login("admin")
+    response = client.post("/accounts/", data={"username": "Người mới!", "password": "ngan", "role": "cadre",
+                                               "cadre_code": "cb99999"})
+    text = html_text(response)
+    assert "Mật khẩu cần ít nhất 8 ký tự." in text
+    assert "Tên đăng nhập cần từ 3 ký tự, chỉ gồm chữ, số và . _ -" in text
+    assert text.count('class="error"') >= 3, text
+    assert db.session.scalar(select(func.count(User.id))) == len(province["users"])
+
+
+def test_a_union_admin_is_not_asked_for_a_unit_code(client, auth, province):
+    """A union admin creates cadre accounts only; the unit code (for union admins) was a field they could
+    fill for nothing."""
+    auth.login("union")
+    page = client.get("/accounts/").get_data(as_text=True)
+    assert 'name="cadre_code"' in page and 'name="unit_code"' not in page
+    auth.logout()
+    auth.login("admin")
+    assert 'name="unit_code"' in client.get("/accounts/").get_data(as_text=True)

@@ -125,7 +125,7 @@ def test_an_import_changing_a_level_is_dated_and_one_before_the_period_is_refuse
     data = csv_text([[existing.code, existing.full_name, "Nữ", "CS-MAY", "Sơ cấp"]], header=header).encode()
 
     refused = import_cadres(read_file(data), dt.date(2020, 12, 31))
-    assert [(e.row, e.field) for e in refused.errors] == [(2, "Lý luận chính trị")]
+    assert [(e.row, e.field) for e in refused.errors] == [(2, "Trình độ lý luận chính trị")]
     assert "01/01/2021" in refused.errors[0].message
     assert existing.political_level is None
     assert history(existing) == [(JOINED, None, "part_time", None, None)]

@@ -40,6 +40,18 @@ def test_an_email_address_is_saved(client, auth, province):
     assert c.email == "duc@congdoan.vn"
 
 
+def test_the_cadres_page_shows_the_email_and_phone_typed(client, auth, province):
+    """An admin typed a cadre's e-mail and phone in the form or the import, and no page showed them."""
+    auth.login("union")
+    r = client.post("/cadres/new", data=_new(province["biz"], email="hoa.le@example.com", phone="0912 345 678"))
+    assert r.status_code == 302, html_text(r)
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert '<a href="mailto:hoa.le@example.com">hoa.le@example.com</a>' in page
+    assert '<a href="tel:0912345678">0912 345 678</a>' in page
+    page = html_text(client.get(f"/cadres/{province['cadre_a'].id}"))
+    assert "Thư điện tử" not in page and "Điện thoại" not in page  # nothing typed: no empty line
+
+
 def test_a_bad_email_address_is_refused_next_to_the_field_and_the_form_kept(client, auth, province):
     auth.login("admin")
     before = _cadres()

@@ -260,7 +260,7 @@ def test_every_row_error_has_its_row_number_field_and_vietnamese_message(make, p
     assert got == [
         (3, "Mã cán bộ"), (4, "Mã cán bộ"), (5, "Họ và tên"), (6, "Giới tính"), (7, "Giới tính"), (8, "Mã đơn vị"),
         (9, "Mã đơn vị"), (10, "Mã đơn vị"), (11, "Mã đơn vị"), (12, "Ngày sinh"), (13, "Ngày sinh"), (14, "Chế độ"),
-        (15, "Chức danh"), (16, "Trình độ chuyên môn"), (17, "Lý luận chính trị"), (18, "Khu vực"), (19, "Email"),
+        (15, "Chức danh"), (16, "Trình độ chuyên môn"), (17, "Trình độ lý luận chính trị"), (18, "Khu vực"), (19, "Thư điện tử"),
         (20, "Điện thoại"), (21, "Nhiệm kỳ"), (22, "Giới tính"), (22, "Ngày sinh"),
     ]
     messages = {(e.row, e.field): e.message for e in report.errors}
@@ -570,3 +570,65 @@ def test_a_future_effective_date_is_refused_and_nothing_imported(client, auth, p
     with pytest.raises(ValidationError):
         run(xlsx([ANH]), effective_on=tomorrow)
     assert cadre("CB-A1") is None
+
+
+def test_an_unknown_reference_value_lists_the_accepted_ones_in_their_own_order(province):
+    """The list was sorted by code point, so "Đại học" came after "Trung cấp" (Đ after z) and the
+    education levels read in no order a person recognises; they follow their rank now."""
+    header = HEADER + ["Trình độ chuyên môn", "Trình độ lý luận chính trị"]
+    rows = [["CB-R1", "Sai Trình Độ", "Nam", "", "CS-MAY", "", "", "Tiến sĩ khoa học", "Thạc sĩ"]]
+    report = run(csv_text(rows, header=header).encode())
+    messages = {e.field: e.message for e in report.errors}
+    assert messages["Trình độ chuyên môn"] == (
+        "Không có giá trị “Tiến sĩ khoa học”; chọn một trong: "
+        "Trung học phổ thông, Trung cấp, Cao đẳng, Đại học, Sau đại học.")
+    assert messages["Trình độ lý luận chính trị"].endswith("chọn một trong: Sơ cấp, Trung cấp, Cao cấp / Cử nhân.")
+
+
+def test_reference_values_without_a_rank_sort_in_vietnamese_alphabetical_order():
+    from types import SimpleNamespace
+
+    from lms.cadres.importing import reference_order
+
+    names = ["Đoàn thể", "Xã hội", "Dịch vụ", "Ấn phẩm", "An ninh"]
+    items = [SimpleNamespace(name=n) for n in names]
+    assert [i.name for i in reference_order(items)] == ["An ninh", "Ấn phẩm", "Dịch vụ", "Đoàn thể", "Xã hội"]
+
+
+def test_the_import_uses_the_cadre_forms_words_and_still_reads_the_english_headers(client, auth, province):
+    """The form says "Thư điện tử" and "Trình độ lý luận chính trị"; the import said "Email" and
+    "Lý luận chính trị" in its template, its errors and its page."""
+    from lms.cadres.importing import template_headers
+
+    headers = template_headers()
+    assert "Thư điện tử" in headers and "Trình độ lý luận chính trị" in headers and "Email" not in headers
+    bad = run(csv_text([["CB-E1", "Sai Thư", "Nam", "", "CS-MAY", "", "", "a@b"]], header=HEADER + ["Thư điện tử"]).encode())
+    assert [str(e) for e in bad.errors] == ["Dòng 2, Thư điện tử: Địa chỉ thư điện tử “a@b” không hợp lệ."]
+    for spelling in ("Email", "E-mail", "thu dien tu", "Thư điện tử"):
+        for llct in ("Lý luận chính trị", "political level", "LLCT"):
+            report = run(csv_text([["CB-E2", "Đúng Thư", "Nam", "", "CS-MAY", "", "", "mot@example.vn", "Sơ cấp"]],
+                                  header=HEADER + [spelling, llct]).encode())
+            assert report.errors == [], (spelling, llct, report.errors)
+    assert cadre("CB-E2").email == "mot@example.vn" and cadre("CB-E2").political_level.code == "so_cap"
+    auth.login("admin")
+    page = html_text(client.get("/cadres/import/"))
+    assert "Thư điện tử, Điện thoại" in page and "Email" not in page
+    assert "Trung học phổ thông; Trung cấp; Cao đẳng; Đại học; Sau đại học" in page
+    assert "Sơ cấp; Trung cấp; Cao cấp / Cử nhân" in page
+
+
+def test_the_import_summary_writes_its_counts_as_vietnamese_numbers(app, province):
+    """2.701 cadres imported read "Đã nhập 2701 cán bộ mới": the counts were printed bare."""
+    from lms.cadres.importing import ImportReport
+
+    with app.test_request_context("/"):
+        report = ImportReport(total=2713, created=2701, updated=1234, transferred=5, unchanged=0)
+        assert report.summary() == "Đã nhập 2.701 cán bộ mới, cập nhật 1.234, chuyển đơn vị 5, không đổi 0."
+
+
+def test_the_effective_date_says_it_also_dates_changes_of_employment_and_levels(client, auth, province):
+    """The import dates changes of Chế độ and of the levels too (docs/cadre-import.md); its field named only
+    joining, transfers and titles, unlike the cadre form's."""
+    auth.login("admin")
+    page = html_text(client.get("/cadres/import/"))
+    assert "Ngày có hiệu lực (vào đơn vị, chuyển đơn vị, đổi chức danh, chế độ hoặc trình độ)" in page

@@ -79,3 +79,14 @@ def test_cadres_of_a_dissolved_unit_stay_on_the_federation_admins_list(client, a
     auth.login("admin")
     body = html_text(client.get("/cadres/?q=lua"))
     assert "Phùng Thị Lụa" in body and "Không còn thuộc đơn vị nào" in body
+
+
+def test_a_units_cadre_list_leads_back_to_the_unit_and_out_of_the_filter(client, auth, province):
+    """A unit's page links its cadre count to the cadre list of that unit, which then had no way back to
+    the unit and none out of the filter but the menu (a search there searched the unit only)."""
+    biz = province["biz"]
+    auth.login("union")
+    page = client.get(f"/cadres/?unit={biz.id}&q=anh").get_data(as_text=True)
+    assert f'<a href="/units/{biz.id}">« {biz.name}</a>' in page
+    assert '<a href="/cadres/?q=anh">Tất cả cán bộ bạn quản lý</a>' in page
+    assert "Tất cả cán bộ bạn quản lý" not in client.get("/cadres/").get_data(as_text=True)

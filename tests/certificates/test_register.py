@@ -560,3 +560,32 @@ def test_a_certificates_page_leads_back_to_the_list_it_came_from(configured, cli
     assert back.format("/certificates/mine") in page
     admin = login(client.application.test_client(), "admin")
     assert back.format("/certificates/register") in admin.get(f"/certificates/{certificate.id}").get_data(as_text=True)
+
+
+def test_a_refused_revocation_keeps_the_reason_typed_beside_its_field(configured, client):
+    """A refused revocation redirected to the certificate's page: the reason typed (too long, say) was
+    lost and the message flashed at the top of the page, far above the form on a phone."""
+    certificate = issue(configured["cadre_a"])
+    login(client, "union")
+    typed = "Cấp nhầm người " * 80  # more than the 1.000 characters a reason may have
+    response = client.post(f"/certificates/{certificate.id}/revoke", data={"reason": typed})
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert typed.strip() in body and 'class="error" id="reason-error"' in body
+    db.session.refresh(certificate)
+    assert certificate.status == VALID
+    response = client.post(f"/certificates/{certificate.id}/revoke", data={"reason": "  "})
+    assert response.status_code == 422 and "Vui lòng ghi lý do thu hồi." in html_text(response)
+
+
+def test_a_certificate_page_leads_back_to_the_register(configured, client):
+    certificate = issue(configured["cadre_a"])
+    login(client, "union")
+    page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
+    assert 'href="/certificates/register">« Sổ cấp giấy chứng nhận</a>' in page
+    for url in ("/certificates/export", "/certificates/issue"):  # the register's own sub-pages
+        assert 'href="/certificates/register">« Sổ cấp giấy chứng nhận</a>' in client.get(url).get_data(as_text=True), url
+    client.post("/logout")
+    login(client, "cadre")
+    page = client.get(f"/certificates/{certificate.id}").get_data(as_text=True)
+    assert "« Sổ cấp giấy chứng nhận" not in page  # a cadre has no register to go back to

@@ -126,7 +126,7 @@ def test_federation_admin_journey(server, new_page, tmp_path, run):
     page.wait_for_url(re.compile(r"/plans/\d+$"))
     assert plan_name in page.locator("h1").inner_text()
     page.goto(page.url + "/assignments/new")
-    box = page.locator("li", has_text="DIEU-LE-LUAT-2024").locator("input[name=courses]")
+    box = page.locator("label.check", has_text="DIEU-LE-LUAT-2024").locator("input[name=courses]")
     assert box.count() == 1
     box.check()
     page.check("input[name=due_kind][value=fixed]")

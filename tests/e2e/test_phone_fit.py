@@ -203,6 +203,62 @@ def test_the_certificate_register_and_a_cadres_history_read_as_cards_on_a_phone(
     shot(phone, "cadre-history-phone")
 
 
+def test_a_plans_assignment_reads_as_cards_on_a_phone(server, new_page):
+    """An assignment's cadres were a four-column table scrolled sideways on a phone: a union admin saw
+    the names and the dates they entered the audience, and neither their status nor the exemption form,
+    each row as tall as the form hidden to the right."""
+    phone = new_page(PHONE)
+    login(phone, server, "union")
+    phone.goto(server.url + "/plans/assignments/1")
+    exempt = phone.locator("table.stack form[action*='/exemptions'] button").first
+    box = exempt.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
+    assert phone.evaluate(WRAPS_WIDER_THAN_THEIR_FRAME) == 0
+    status = phone.locator("table.stack td[data-label]").nth(1)
+    assert phone.evaluate("e => getComputedStyle(e, '::before').content", status.element_handle()) in (
+        '"Tình trạng: "', '"Status: "')
+    shot(phone, "plan-assignment-phone")
+
+
+def test_a_grassroots_reports_cadre_table_keeps_its_text_columns_readable_on_a_phone(server, new_page):
+    """The cadres of a grassroots union's report (name, unit, employment, status and figures) fitted into
+    40rem: the unit's name stood one word a line. Its text columns keep a readable width; the frame scrolls."""
+    phone = new_page(PHONE)
+    login(phone, server, "admin")
+    phone.goto(server.url + "/reports/units/1")
+    phone.locator("#bang-units ~ .table-wrap a[href*='/reports/units/']").first.click()
+    phone.wait_for_load_state()
+    phone.locator("#bang-units ~ .table-wrap a[href*='/reports/units/']").first.click()
+    phone.wait_for_load_state()
+    unit_cells = phone.locator("#bang-cadres + .table-wrap tbody td:nth-child(2)")
+    assert unit_cells.count() >= 1
+    width = unit_cells.first.bounding_box()["width"]
+    assert width >= 120, width
+    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(phone, "report-grassroots-cadres-phone")
+
+
+def test_report_charts_keep_a_readable_size_on_a_desktop(server, new_page):
+    """The charts (drawn for a 360-pixel phone, ``width="100%"``) grew to the desktop's whole column: an
+    upper-level union's 120 bars became several screens of 32-pixel labels."""
+    desktop = new_page(DESKTOP)
+    login(desktop, server, "admin")
+    desktop.goto(server.url + "/reports/units/1")
+    desktop.locator("#bang-units ~ .table-wrap a[href*='/reports/units/']").first.click()
+    desktop.wait_for_load_state()
+    chart = desktop.locator("figure.chart svg").first
+    box = chart.bounding_box()
+    assert box is not None and box["width"] <= 480, box
+    label = desktop.locator("figure.chart svg text").first.bounding_box()
+    assert label["height"] <= 20, label
+    phone = new_page(PHONE)
+    login(phone, server, "admin")
+    phone.goto(server.url + "/reports/overview")
+    box = phone.locator("figure.chart svg").first.bounding_box()
+    assert box["width"] >= PHONE["width"] - 60, box  # still the phone's width
+    shot(desktop, "report-chart-desktop")
+
+
 #: Words of the lesson's table cells that the browser split over two lines (a word cut between letters).
 SPLIT_WORDS = """() => {
   const split = [];

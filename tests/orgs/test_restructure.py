@@ -200,3 +200,84 @@ def test_a_change_of_track_reads_from_which_to_which_and_a_change_to_the_same_tr
     operations.set_track(db.session.get(Unit, biz.id), None, dt.date(2025, 7, 1))
     page = html_text(client.get(f"/units/{biz.id}"))
     assert "Đổi khu vực từ “Hành chính sự nghiệp” sang “Không xác định”" in page, page[page.find("Lịch sử"):]
+
+
+@pytest.mark.parametrize("merged, target", [("biz", "upper_b"), ("upper_a", "pub"), ("upper_b", "fed")])
+def test_a_merge_joins_units_of_one_level_only(province, merged, target):
+    """Merging compared only the sub-units' levels with the target's: a grassroots union merged into an
+    upper-level union put its cadres in the upper-level union, and an upper-level union merged into a
+    grassroots union ended with its grassroots unions under one of their own kind."""
+    from tests.orgs.test_effective_dates import _snapshot
+
+    unit, into = province[merged], province[target]
+    before = _snapshot()
+    with pytest.raises(ValidationError) as caught:
+        operations.merge_unit(unit, into, D)
+    message = caught.value.errors["target"]
+    assert message == (f"Chỉ sáp nhập được vào đơn vị cùng cấp: {unit.name} là {unit.level.name}, "
+                       f"{into.name} là {into.level.name}.")
+    assert _snapshot() == before
+
+
+def test_the_merge_form_offers_units_of_the_same_level_and_the_move_form_higher_ones(client, auth, province):
+    biz, pub = province["biz"], province["pub"]
+    auth.login("admin")
+    page = client.get(f"/units/{biz.id}").get_data(as_text=True)
+    merge_form = page[page.index('name="merge-target"'):]
+    merge_form = merge_form[:merge_form.index("</select>")]
+    assert f'value="{pub.id}"' in merge_form
+    assert all(f'value="{province[k].id}"' not in merge_form for k in ("fed", "upper_a", "upper_b"))
+    move_form = page[page.index('name="move-parent"'):]
+    move_form = move_form[:move_form.index("</select>")]
+    assert f'value="{province["upper_b"].id}"' in move_form and f'value="{pub.id}"' not in move_form
+    r = client.post(f"/units/{biz.id}/merge", data={"merge-target": province["upper_b"].id, "merge-effective_on": "2025-06-11"})
+    assert r.status_code == 422
+    db.session.expire_all()
+    assert db.session.get(Unit, biz.id).active_to is None
+    # the federation has no unit of its level to merge into, and none above it to move under
+    page = html_text(client.get(f"/units/{province['fed'].id}"))
+    assert "Không có đơn vị cùng cấp (Liên đoàn Lao động tỉnh) nào bạn quản lý để sáp nhập đơn vị này vào." in page
+    assert 'name="merge-target"' not in page
+
+
+def test_the_move_form_does_not_offer_the_current_parent(client, auth, province):
+    """A union admin of an upper-level union was offered only their own union as the new parent of a
+    grassroots union already under it: a form whose only choice is refused ("Đơn vị đã trực thuộc …")."""
+    biz = province["biz"]
+    auth.login("union")
+    page = html_text(client.get(f"/units/{biz.id}"))
+    assert 'name="move-parent"' not in page
+    assert "Không có đơn vị cấp cao hơn nào bạn quản lý để chuyển đơn vị này sang." in page
+    auth.logout()
+    auth.login("admin")
+    page = client.get(f"/units/{biz.id}").get_data(as_text=True)
+    move_form = page[page.index('name="move-parent"'):]
+    move_form = move_form[:move_form.index("</select>")]
+    assert f'value="{province["upper_b"].id}"' in move_form and f'value="{province["upper_a"].id}"' not in move_form
+
+
+def test_a_long_list_of_sub_units_is_folded_above_the_actions(client, auth, province, make):
+    """An upper-level union's 120 grassroots unions were listed in full above the unit's actions and
+    history: on a phone those were thousands of pixels down."""
+    upper_a = province["upper_a"]
+    auth.login("union")
+    page = client.get(f"/units/{upper_a.id}").get_data(as_text=True)
+    assert '<details class="subunits" open>' in page  # one grassroots union: shown
+    for n in range(20):
+        make.unit(f"Công đoàn Công ty số {n}", parent=upper_a, code=f"CS-SO-{n}")
+    page = client.get(f"/units/{upper_a.id}").get_data(as_text=True)
+    assert '<details class="subunits" >' in page and "Đơn vị trực thuộc (21)" in page
+    assert page.index('class="subunits"') < page.index("Thao tác")
+
+
+def test_a_refused_dissolution_counts_its_sub_units_as_a_vietnamese_number(province):
+    """"Đơn vị còn 1204 đơn vị trực thuộc": the count was printed bare."""
+    upper_a = province["upper_a"]
+    grassroots = province["biz"].level
+    db.session.add_all([Unit(code=f"CS-N{n:04d}", name=f"Công đoàn cơ sở {n}", search_key=f"cong doan co so {n}",
+                             level=grassroots, parent=upper_a, path=f"{upper_a.path}x{n}/", active_from=D)
+                        for n in range(1203)])  # and biz: 1.204 sub-units
+    db.session.flush()
+    with pytest.raises(ValidationError) as caught:
+        operations.dissolve_unit(upper_a, D)
+    assert "Đơn vị còn 1.204 đơn vị trực thuộc đang hoạt động" in str(caught.value)

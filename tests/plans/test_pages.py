@@ -179,3 +179,50 @@ def test_a_plans_audience_is_named_in_the_pages_language(client, auth, province,
     track, title = make.tracks["business"], make.titles["chu_tich"]
     assert track.name_en and track.name_en in text and track.name not in text
     assert title.name_en and title.name_en in text and title.name not in text
+
+
+def test_an_exemption_leads_back_to_the_filter_and_page_it_was_made_from(client, auth, province, union_plan, make):
+    """Exempting a cadre from page 2 of the overdue ones led back to page 1 of everyone; a refused one
+    said "Vui lòng ghi lý do miễn." without whose exemption, among fifty rows."""
+    _plan, assignment = union_plan
+    auth.login("union")
+    page = client.get(f"/plans/assignments/{assignment.id}?status=overdue").get_data(as_text=True)
+    assert f'action="/plans/assignments/{assignment.id}/exemptions?status=overdue"' in page
+    cadre = province["cadre_a"]
+    url = f"/plans/assignments/{assignment.id}/exemptions?status=overdue&page=2"
+    refused = client.post(url, data={"cadre_id": cadre.id, "reason": "   "})
+    assert refused.status_code == 302
+    assert refused.headers["Location"].endswith(f"/plans/assignments/{assignment.id}?status=overdue&page=2")
+    assert db.session.scalar(select(Exemption.id)) is None
+    shown = html_text(client.get(refused.headers["Location"]))
+    assert f"Chưa miễn cho {cadre.full_name}: Vui lòng ghi lý do miễn." in shown
+    done = client.post(url, data={"cadre_id": cadre.id, "reason": "Nghỉ thai sản"})
+    assert done.headers["Location"].endswith("?status=overdue&page=2")
+    page = client.get(f"/plans/assignments/{assignment.id}?status=exempt").get_data(as_text=True)
+    assert f"/exemptions/{cadre.id}/delete?status=exempt" in page
+    undone = client.post(f"/plans/assignments/{assignment.id}/exemptions/{cadre.id}/delete?status=exempt")
+    assert undone.headers["Location"].endswith("?status=exempt")
+
+
+def test_the_plans_list_names_the_courses_by_title(client, auth, province, union_plan):
+    """The list named a plan's courses by their code (DIEU-LE-LUAT-2024), where the plan's and the
+    assignment's pages give their titles."""
+    _plan, assignment = union_plan
+    auth.login("union")
+    page = html_text(client.get("/plans/"))
+    assert f'<a href="/plans/assignments/{assignment.id}">Điều lệ và Luật Công đoàn</a>' in page
+
+
+def test_the_plan_forms_put_each_box_beside_its_label(client, auth, province, union_plan):
+    """WTForms' lists put each check box and radio button alone on a bulleted line above its label, a
+    small target on a phone; each is now inside its label, as the authoring pages' boxes are."""
+    plan, _assignment = union_plan
+    auth.login("union")
+    for url, groups in (("/plans/new", 3), (f"/plans/{plan.id}/assignments/new", 2)):
+        page = client.get(url).get_data(as_text=True)
+        fieldsets = re.findall(r'<fieldset class="field checks".*?</fieldset>', page, re.S)
+        assert len(fieldsets) == groups, url  # tracks, titles, titles planned for; courses, due date
+        for fieldset in fieldsets:
+            assert "<ul" not in fieldset and "<li" not in fieldset
+            boxes = re.findall(r'<label class="check" for="([^"]+)"><input[^>]*id="([^"]+)"', fieldset)
+            assert boxes and all(for_ == id_ for for_, id_ in boxes), fieldset

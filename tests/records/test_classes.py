@@ -199,3 +199,20 @@ def test_posts_without_a_csrf_token_are_refused(client, auth, province, records,
     db.session.expire_all()
     assert [e.result for e in _entries(cadre.id)] == ["Đạt"]
     assert db.session.scalar(select(func.count()).select_from(TrainingClass)) == 1
+
+
+def test_a_class_leads_to_its_attendees_records_and_a_record_back_to_the_cadre(client, auth, province, records):
+    """The class page named its attendees without a way to their training records, and a record had no way
+    back to the cadre's page: an admin checking an attendee went through the cadre search twice."""
+    cadre = province["cadre_a"]
+    training_class = records.training_class([cadre], unit=province["upper_a"])
+    _login(auth, province, "union")
+    page = client.get(f"/classes/{training_class.id}").get_data(as_text=True)
+    assert f'<a href="/records/{cadre.id}">{cadre.full_name}</a>' in page
+    page = client.get(f"/records/{cadre.id}").get_data(as_text=True)
+    assert f'<a href="/cadres/{cadre.id}">« {cadre.full_name}</a>' in page
+    _login(auth, province, "trainer")  # created the class; sees no cadre's record
+    page = client.get(f"/classes/{training_class.id}").get_data(as_text=True)
+    assert f'href="/records/{cadre.id}"' not in page and cadre.full_name in page
+    _login(auth, province, "cadre")  # their own record: no admin's cadre page
+    assert f'href="/cadres/{cadre.id}"' not in client.get("/records/me", follow_redirects=True).get_data(as_text=True)

@@ -165,3 +165,48 @@ def test_a_tiny_exporter_installed_through_an_entry_point_is_offered(tmp_path, m
         db.session.remove()
         for engine in db.engines.values():
             engine.dispose()
+
+
+@pytest.mark.parametrize("typed, stored", [("8", "8 điểm"), ("8.5", "8,5 điểm"), (" 8,5 ", "8,5 điểm"),
+                                           ("9,25 diem", "9,25 điểm"), ("7 điểm", "7 điểm"), ("10.0", "10 điểm")])
+def test_a_score_is_stored_with_its_unit_and_the_vietnamese_decimal_mark(typed, stored):
+    """A result "8" printed as a bare "8" on the record, its exports and the certificate."""
+    from lms.core.i18n import stored_result
+
+    assert stored_result(typed) == stored
+
+
+def test_a_class_score_reads_with_its_unit_on_every_page_and_export(app, client, auth, province, records):
+    from flask_babel import force_locale
+    from openpyxl import load_workbook
+
+    from lms.certificates.models import Certificate
+    from lms.core.i18n import local_result
+    from lms.records import operations
+    from lms.records.models import Attendance
+    from sqlalchemy import select
+    from lms.core.db import db
+
+    cadre = province["cadre_a"]
+    training_class = records.training_class([cadre, province["cadre_b"]], title="Nghiệp vụ công tác kiểm tra", result="")
+    operations.set_results(training_class, {cadre.id: "8.5", province["cadre_b"].id: "7"})
+    assert db.session.scalar(select(Attendance.result).where(Attendance.cadre_id == cadre.id)) == "8,5 điểm"
+    db.session.flush()
+    certificate = db.session.scalar(select(Certificate).where(Certificate.cadre_id == cadre.id))
+    if certificate is not None:  # the certificate prints the stored result
+        assert certificate.result == "8,5 điểm"
+    # a result stored bare before this change reads with its unit too
+    db.session.execute(Attendance.__table__.update().where(Attendance.cadre_id == province["cadre_b"].id).values(result="7"))
+    with app.test_request_context("/"):
+        assert local_result("7") == "7 điểm" and local_result("8,5 điểm") == "8,5 điểm"
+        with force_locale("en"):
+            assert local_result("8,5 điểm").startswith("8.5 ")  # the English decimal mark
+    _login(auth, province, "admin")
+    record = html_text(client.get(f"/records/{cadre.id}"))
+    assert "8,5 điểm" in record
+    rows = list(csv.reader(io.StringIO(client.get(f"/records/{cadre.id}/export/csv").data.decode("utf-8-sig"))))
+    assert any("8,5 điểm" in row for row in rows[1:]), rows
+    book = load_workbook(io.BytesIO(client.get(f"/records/{cadre.id}/export/xlsx").data))
+    assert any("8,5 điểm" in row for row in book["Hồ sơ đào tạo"].iter_rows(values_only=True))
+    page = html_text(client.get(f"/classes/{training_class.id}/attendees/{province['cadre_b'].id}/remove"))
+    assert "7 điểm" in page

@@ -163,6 +163,27 @@ def test_the_grassroots_cadre_table_gives_each_cadres_code(setup, client, auth, 
     auth.login("admin")
     page = html_text(client.get(f"/reports/units/{setup['biz'].id}"))
     assert "CB-TUYET-1" in page and "CB-TUYET-2" in page
+    # after the name, not a column of its own: one column fewer squeezing the units' names on a phone
+    assert 'Trần Thị Ánh Tuyết</a> <span class="muted code">CB-TUYET-1</span>' in page
+    assert '<th scope="col">Mã cán bộ</th>' not in page
     lines = client.get(f"/reports/units/{setup['biz'].id}?table=cadres&format=csv").data.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("Mã cán bộ,Họ và tên,")
     assert any(line.startswith("CB-TUYET-1,Trần Thị Ánh Tuyết,") for line in lines)
+
+
+def test_a_refused_date_stays_in_its_field(setup, client, auth):
+    """A date refused by the overview or a unit's report was replaced by the default in its field: the
+    message named "31/02/2026", a date the form no longer showed, and the figures' links kept the defaults."""
+    auth.login("admin")
+    response = client.get("/reports/overview?as_of=31/02/2026&from=01/01/2019&to=01/01/2014")
+    page = response.get_data(as_text=True)
+    assert "Ngày không hợp lệ: 31/02/2026 (dùng dạng dd/mm/yyyy)." in html_text(response)
+    assert "Ngày kết thúc phải sau ngày bắt đầu." in html_text(response)
+    for name, typed in (("as_of", "31/02/2026"), ("from", "01/01/2019"), ("to", "01/01/2014")):
+        assert re.search(rf'name="{name}" value="{re.escape(typed)}"', page), name
+    exports = re.findall(r'href="([^"]*format=csv[^"]*)"', page)
+    assert exports and not any("31/02/2026" in href for href in exports)  # the figures shown, at valid dates
+    page = client.get(f"/reports/units/{setup['upper_b'].id}?from=2019-13-01").get_data(as_text=True)
+    assert 'name="from" value="2019-13-01"' in page
+    page = client.get("/reports/overview?as_of=01/03/2026").get_data(as_text=True)
+    assert 'name="as_of" value="01/03/2026"' in page
