@@ -30,7 +30,7 @@ from lms.core import clock, plugins
 from lms.core.clock import add_months, local_date
 from lms.core.db import db, utcnow
 from lms.core.errors import ValidationError
-from lms.core.i18n import _, format_date, stored_result
+from lms.core.i18n import _, format_date, format_typed_number, result_score, stored_result
 from lms.core.settings import get_settings, save_settings
 from lms.core.text import fold, nfc
 from lms.courses import storage
@@ -376,11 +376,24 @@ def class_has_ended(training_class: TrainingClass, today: dt.date | None = None)
     return training_class.end_on is not None and training_class.end_on <= (today or local_today())
 
 
-def passed(result: str | None) -> bool:
+#: The pass mark of a score when nothing else says: 5, on the 10-point scale classes are usually scored on.
+DEFAULT_PASS_SCORE = 5.0
+
+
+def passed(result: str | None, pass_score: float | None = None) -> bool:
     """Whether a class result earns a certificate: "Đạt", "Giỏi", "Khá"… do; no result yet (blank),
-    "Không đạt", "Không hoàn thành", "Chưa đạt" (anything starting with "không" or "chưa") do not."""
+    "Không đạt", "Không hoàn thành", "Chưa đạt" (anything starting with "không" or "chưa") do not; a
+    score ("6,5 điểm") does from ``pass_score`` up (the class's, else :data:`DEFAULT_PASS_SCORE`)."""
     folded = fold(result or "").strip()
+    score = result_score(folded)
+    if score is not None:
+        return float(score) >= (DEFAULT_PASS_SCORE if pass_score is None else pass_score)
     return bool(folded) and not folded.startswith(("khong", "chua"))
+
+
+def class_passed(training_class: TrainingClass, result: str | None) -> bool:
+    """:func:`passed` with the class's own pass mark."""
+    return passed(result, training_class.pass_score)
 
 
 def _class_not_ended_error(training_class: TrainingClass) -> CertificateError:
@@ -402,7 +415,7 @@ def issue_for_attendance(attendance: Attendance, issued_by=None) -> Certificate:
         raise _class_not_ended_error(training_class)
     if not (attendance.result or "").strip():
         raise CertificateError(_("Cán bộ chưa có kết quả ở lớp này: chưa cấp giấy chứng nhận."))
-    if not passed(attendance.result):
+    if not class_passed(training_class, attendance.result):
         raise CertificateError(_("Kết quả của cán bộ ở lớp này là “%(result)s”: không cấp giấy chứng nhận.",
                                  result=attendance.result))
     existing = class_certificates_in_force(training_class.id, attendance.cadre_id)
@@ -450,7 +463,7 @@ def issue_for_class(training_class: TrainingClass, issued_by=None) -> BatchResul
     attendances = db.session.scalars(select(Attendance).where(Attendance.class_id == training_class.id)
                                      .order_by(Attendance.id)).all()
     issued = [issue_for_attendance(a, issued_by) for a in attendances
-              if a.cadre_id not in holders and passed(a.result)]
+              if a.cadre_id not in holders and class_passed(training_class, a.result)]
     return BatchResult(issued, len(attendances) - len(issued))
 
 
@@ -468,7 +481,10 @@ def _class_revocation_reason(training_class: TrainingClass, attendance: Attendan
             return _("Học viên đã được xóa khỏi danh sách lớp học.")
         if not result:
             return _("Kết quả lớp học đã bị xóa (chưa có kết quả).")
-        if not passed(result):
+        if not class_passed(training_class, result):
+            if result_score(result) is not None:
+                return _("Kết quả %(result)s thấp hơn điểm đạt của lớp (%(p)s điểm).", result=result,
+                         p=format_typed_number(training_class.pass_score))
             return _("Kết quả lớp học được sửa thành %(result)s.", result=result)
         if not class_has_ended(training_class):
             return _("Lớp học chưa kết thúc (kết thúc ngày %(date)s).", date=format_date(training_class.end_on))
@@ -536,7 +552,7 @@ def sync_class_certificates(training_class: TrainingClass, *, newly_passing=froz
                         facts.full_name, facts.birth_date = current.full_name, current.birth_date
                         facts.gender, facts.unit_name = current.gender, current.unit_name
                         outcome.reissued.append(_replace(current, facts, actor=actor))
-                elif (training_class.grants_certificate and ended and passed(attendance.result)
+                elif (training_class.grants_certificate and ended and class_passed(training_class, attendance.result)
                       and (cadre_id not in holders or cadre_id in newly_passing)):
                     outcome.issued.append(issue_for_attendance(attendance, actor))
     except ValidationError as exc:
@@ -573,7 +589,8 @@ def reissue(old: Certificate, *, full_name: str, birth_date: dt.date | None, uni
     if problem:
         raise CertificateError({"birth_date": problem})
     result = stored_result(result) or old.result
-    if not passed(result):
+    training_class = db.session.get(TrainingClass, old.class_id) if old.class_id is not None else None
+    if not (class_passed(training_class, result) if training_class is not None else passed(result)):
         raise CertificateError({"result": _("Giấy chứng nhận chỉ ghi kết quả đạt; với kết quả “%(result)s”, "
                                             "hãy thu hồi giấy chứng nhận.", result=result)})
     facts = Facts(title=old.title, hours=old.hours, start_on=old.start_on, end_on=old.end_on,

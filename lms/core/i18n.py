@@ -164,8 +164,8 @@ RESULT_WORDS = {
 _SCORE = re.compile(r"(\d{1,3})(?:[.,](\d{1,2}))?(?:\s*(?:diem|d|points?|pts?))?")
 
 
-def _score(text: str) -> Decimal | None:
-    """The number of a result that is a score, else None."""
+def result_score(text: str) -> Decimal | None:
+    """The number of a result that is a score ("8,5 điểm" → 8.5), else None ("Đạt", "Khá")."""
     found = _SCORE.fullmatch(" ".join(fold(text).split()))
     if found is None:
         return None
@@ -179,7 +179,7 @@ def stored_result(typed: str | None) -> str:
     stored result, and a bare "8" reads as nothing); any other result as typed (trimmed)."""
     text = nfc(typed or "").strip()
     folded = " ".join(fold(text).split())
-    score = _score(text)
+    score = result_score(text)
     if score is not None:
         return f"{score.normalize():f}".replace(".", ",") + " điểm"
     return next((word for word in RESULT_WORDS if fold(word) == folded), text)
@@ -191,7 +191,7 @@ def local_result(result: str | None) -> str:
     their unit); other results as they were typed."""
     if not result:
         return ""
-    score = _score(result)
+    score = result_score(result)
     if score is not None:
         return gettext("%(n)s điểm", n=format_typed_number(score))
     word = RESULT_WORDS.get(result.strip())

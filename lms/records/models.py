@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.core.db import UTCDateTime, db, utcnow
@@ -35,6 +35,8 @@ class TrainingClass(db.Model):
     place: Mapped[str] = mapped_column(String(300), default="")
     trainer_name: Mapped[str] = mapped_column(String(300), default="")
     grants_certificate: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the lowest score that passes when results are scores ("6,5 điểm"): 5 on the usual 10-point scale
+    pass_score: Mapped[float] = mapped_column(Float, default=5.0, server_default="5")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from lms.cadres.models import Cadre
 from lms.certificates.models import VALID, Certificate
 # results may be entered once a class has ended, and which pass: the certificates area's rules
-from lms.certificates.operations import class_has_ended, passed, sync_class_certificates
+from lms.certificates.operations import class_has_ended, class_passed, sync_class_certificates
 from lms.core.clock import local_today
 from lms.core.db import db
 from lms.core.errors import ValidationError
@@ -55,6 +55,7 @@ class ClassData:
     place: str = ""
     trainer_name: str = ""
     grants_certificate: bool = False
+    pass_score: float | None = 5.0  # None: not a number (the form's own message says so)
 
 
 def _check_period(start_on: dt.date | None, end_on: dt.date | None, errors: dict[str, str]) -> None:
@@ -75,6 +76,8 @@ def _check_class(data: ClassData) -> None:
         errors["organiser_unit"] = str(_l("Đơn vị tổ chức phải là một đơn vị đang hoạt động."))
     _check_period(data.start_on, data.end_on, errors)
     _check_hours(data.hours, errors)
+    if data.pass_score is None or not 0 < data.pass_score <= 100:
+        errors["pass_score"] = str(_l("Điểm đạt phải là một số lớn hơn 0 và không quá 100 (ví dụ 5 trên thang điểm 10)."))
     if errors:
         raise ValidationError(errors)
 
@@ -90,6 +93,7 @@ def _apply_class(training_class: TrainingClass, data: ClassData) -> None:
     training_class.place = nfc(data.place)
     training_class.trainer_name = nfc(data.trainer_name)
     training_class.grants_certificate = bool(data.grants_certificate)
+    training_class.pass_score = data.pass_score
 
 
 def create_class(data: ClassData, actor=None) -> TrainingClass:
@@ -171,7 +175,7 @@ def add_attendees(training_class: TrainingClass, cadre_ids: list[int], actor=Non
     for cadre_id in new:
         db.session.add(Attendance(class_id=training_class.id, cadre_id=cadre_id, result=result))
     db.session.flush()
-    outcome = sync_class_entries(training_class, actor, newly_passing=set(new) if passed(result) else set())
+    outcome = sync_class_entries(training_class, actor, newly_passing=set(new) if class_passed(training_class, result) else set())
     outcome.added = len(new)
     return outcome
 
@@ -207,7 +211,7 @@ def set_results(training_class: TrainingClass, results: dict[int, str], actor=No
     if any(cleaned.values()) and not class_has_ended(training_class):
         raise ValidationError(_results_too_early(training_class))
     newly_passing = {cadre_id for cadre_id, text in cleaned.items()
-                     if passed(text) and not passed(attendances[cadre_id].result)}
+                     if class_passed(training_class, text) and not class_passed(training_class, attendances[cadre_id].result)}
     for cadre_id, text in cleaned.items():
         attendances[cadre_id].result = text
     db.session.flush()

@@ -7,10 +7,11 @@ from werkzeug.exceptions import HTTPException
 
 from lms.cadres.models import Cadre
 from lms.cadres.queries import list_cadres
+from lms.certificates.operations import DEFAULT_PASS_SCORE
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, choices
-from lms.core.i18n import _
+from lms.core.i18n import _, format_typed_number, result_score
 from lms.core.plugins import GROUP_RECORD_EXPORTERS, registry
 from lms.core.policy import can, require
 from lms.courses import storage
@@ -183,7 +184,16 @@ def _class_data(form: ClassForm) -> operations.ClassData:
         title=form.title.data, topic=form.topic.data or "", organiser_unit=unit, start_on=form.start_on.data,
         end_on=form.end_on.data, hours=form.hours.data, place=form.place.data or "",
         trainer_name=form.trainer_name.data or "", grants_certificate=form.grants_certificate.data,
+        pass_score=_typed_score(form.pass_score.data),
     )
+
+
+def _typed_score(text: str | None) -> float | None:
+    """The pass mark typed ("6,5"); left empty, the usual 5 of a 10-point scale."""
+    if not (text or "").strip():
+        return DEFAULT_PASS_SCORE
+    score = result_score(text)
+    return float(score) if score is not None else None
 
 
 @bp.route("/classes/new", methods=["GET", "POST"])
@@ -219,6 +229,7 @@ def edit_class(class_id: int):
     _class_form_choices(form)
     if request.method == "GET":
         form.organiser_unit.data = training_class.organiser_unit_id
+        form.pass_score.data = format_typed_number(training_class.pass_score)
     if form.validate_on_submit():
         try:
             outcome = operations.update_class(training_class, _class_data(form), current_user)

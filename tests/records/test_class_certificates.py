@@ -417,3 +417,63 @@ def test_a_cadre_outside_the_organiser_is_refused_without_being_named(signer, ma
     message = " ".join(info.value.errors.values())
     assert "Chỉ thêm được cán bộ thuộc" in message and "Hoàng Văn Minh" not in message
     assert _result(province["cadre_a"], training_class) is None
+
+
+# -- scores and the class's pass mark ---------------------------------------------------------------------
+
+def test_a_score_passes_from_the_class_pass_mark(signer, make):
+    """Any score earned a certificate ("3 điểm" too): a score now passes from the class's pass mark, 5 on
+    the 10-point scale unless the class says otherwise."""
+    province = signer
+    training_class = _past(province)
+    low, high = province["cadre_a"], make.cadre("Lê Thị Cao", unit=province["biz"])
+    operations.add_attendees(training_class, [low.id, high.id])
+    operations.set_results(training_class, {low.id: "3", high.id: "5 diem"})
+    assert {c.cadre_id: c.result for c in _certificates(training_class)} == {high.id: "5 điểm"}
+    # scored out of 100: the pass mark goes to 50, and 5 points no longer pass
+    data = operations.ClassData(training_class.title, training_class.organiser_unit, training_class.start_on,
+                                training_class.end_on, training_class.hours, grants_certificate=True, pass_score=50)
+    operations.update_class(training_class, data)
+    [revoked] = _certificates(training_class)
+    assert revoked.status == REVOKED
+    assert revoked.revoked_reason == "Kết quả 5 điểm thấp hơn điểm đạt của lớp (50 điểm)."
+    operations.set_results(training_class, {low.id: "72,5"})
+    assert {c.cadre_id: (c.result, c.status) for c in _certificates(training_class)} == {
+        high.id: ("5 điểm", REVOKED), low.id: ("72,5 điểm", VALID)}
+
+
+def test_which_scores_pass():
+    assert [certificates.passed(r) for r in ("5 điểm", "8,5 điểm", "10")] == [True] * 3
+    assert [certificates.passed(r) for r in ("4,99 điểm", "0 điểm", "3")] == [False] * 3
+    assert certificates.passed("49 điểm", 50) is False and certificates.passed("50 điểm", 50) is True
+
+
+def test_a_certificate_is_not_reissued_by_hand_with_a_score_below_the_pass_mark(signer):
+    province = signer
+    training_class, cadre = _passed(province)
+    [certificate] = _certificates(training_class)
+    with pytest.raises(certificates.CertificateError):
+        certificates.reissue(certificate, full_name=cadre.full_name, birth_date=None, unit_name="", result="4 điểm")
+    replaced = certificates.reissue(certificate, full_name=cadre.full_name, birth_date=None, unit_name="", result="6")
+    assert replaced.result == "6 điểm"
+
+
+def test_the_class_form_takes_its_pass_mark(client, auth, signer):
+    province = signer
+    _login(auth, province, "admin")
+    form = {"title": "Lớp chấm điểm", "organiser_unit": str(province["upper_a"].id), "start_on": "2025-10-06",
+            "end_on": "2025-10-07", "hours": "16", "grants_certificate": "y"}
+    refused = client.post("/classes/new", data={**form, "pass_score": "năm"})
+    assert refused.status_code == 200
+    assert "Điểm đạt “năm” không phải là một số (ví dụ 5 hoặc 6,5)." in html_text(refused)
+    assert 'value="năm"' in refused.get_data(as_text=True)  # kept as typed
+    for typed, message in (("0", "Điểm đạt phải là một số lớn hơn 0"), ("150", "Điểm đạt phải là một số lớn hơn 0")):
+        assert message in html_text(client.post("/classes/new", data={**form, "pass_score": typed})), typed
+    created = client.post("/classes/new", data={**form, "pass_score": "6,5"})
+    assert created.status_code == 302
+    page = html_text(client.get(created.headers["Location"]))
+    assert "6,5 điểm trở lên" in page
+    class_id = int(created.headers["Location"].rstrip("/").split("/")[-1])
+    assert 'value="6,5"' in client.get(f"/classes/{class_id}/edit").get_data(as_text=True)
+    default = client.post("/classes/new", data=form)  # left empty: 5
+    assert "5 điểm trở lên" in html_text(client.get(default.headers["Location"]))
