@@ -427,7 +427,9 @@ def _grading_page(course, failed: GradeForm | None = None, failed_id: int | None
     """The queue with a form per answer; a refused grade keeps its mark and comment, with the errors."""
     answers = queries.grading_queue(course)
     forms = {a.id: failed if a.id == failed_id else GradeForm(prefix=f"a{a.id}", formdata=None) for a in answers}
-    return render_template("quizzes/grading.html", course=course, answers=answers, forms=forms)
+    # essays, and any installed type a trainer grades by hand, wait here; so does a type no longer installed
+    missing = {a.question.type for a in answers if question_type(a.question.type) is None}
+    return render_template("quizzes/grading.html", course=course, answers=answers, forms=forms, missing=missing)
 
 
 @bp.route("/answers/<int:answer_id>/grade", methods=["POST"])

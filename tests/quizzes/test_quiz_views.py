@@ -251,6 +251,32 @@ def _essay_submitted(app, province):
     return built, learner, attempt_id
 
 
+def test_the_grading_queue_flags_only_types_not_installed(app, client, auth, province):
+    """The queue marked every question that is not an essay "Loại câu hỏi chưa được cài đặt": an installed
+    plugin type that a trainer grades by hand was said to be missing."""
+    from lms.core.plugins import GROUP_QUESTION_TYPES, registry
+    from lms.quizzes.types.essay import Essay
+
+    class Oral(Essay):  # a plugin's hand-graded type
+        name = "oral"
+
+    built, _learner, attempt_id = _essay_submitted(app, province)
+    answer = db.session.scalar(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt_id, AttemptAnswer.position == 2))
+    types = registry(app, GROUP_QUESTION_TYPES)
+    types.add("oral", Oral)
+    try:
+        answer.question.type = "oral"
+        db.session.flush()
+        _trainer(client, auth)
+        url = f"/quizzes/courses/{built.course.id}/grading"
+        assert "Loại câu hỏi chưa được cài đặt" not in html_text(client.get(url))
+        answer.question.type = "hotspot"  # stored, and not installed
+        db.session.flush()
+        assert "Loại câu hỏi chưa được cài đặt: hotspot" in html_text(client.get(url))
+    finally:
+        types.items.pop("oral", None)
+
+
 def test_essay_grading_flow(app, client, auth, province):
     built, learner, attempt_id = _essay_submitted(app, province)
     assert "Chờ giảng viên chấm" in html_text(learner.get(f"/quizzes/attempts/{attempt_id}/result"))
