@@ -321,15 +321,51 @@ def export_questions(questions: list[Question]) -> list[dict]:
     """The GIFT/Aiken JSON of stored questions (types that are not installed keep their stored keys)."""
     out = []
     for question in questions:
-        cls = question_type(question.type)
-        data = question.payload
-        extra = cls.to_parsed(data) if cls is not None else data
-        out.append({
-            "type": question.type, "name": question.name, "text": question.text, "text_format": question.text_format,
-            "category": f"{COURSE_CATEGORY_PREFIX}/{category_path(question.category)}",
-            "general_feedback": question.general_feedback, **extra,
-        })
+        parsed = parsed_of(question)
+        del parsed["installed"]
+        out.append({**parsed, "category": f"{COURSE_CATEGORY_PREFIX}/{category_path(question.category)}"})
     return out
+
+
+def parsed_of(question: Question) -> dict:
+    """A stored question as the GIFT/Aiken JSON the import preview shows (keys included: trainers only)."""
+    cls = question_type(question.type)
+    data = question.payload
+    return {"type": question.type, "name": question.name, "text": question.text, "text_format": question.text_format,
+            "general_feedback": question.general_feedback, "installed": cls is not None,
+            **(cls.to_parsed(data) if cls is not None else data)}
+
+
+def delete_question(question: Question) -> None:
+    """Remove a question from its course's bank, refused (nothing changes) while anything needs it:
+    attempts that answered it (their review shows it), a quiz that holds it in a fixed place, or a draw
+    rule of a quiz whose category would then hold too few questions for it."""
+    answered = db.session.scalar(select(func.count(AttemptAnswer.id)).where(AttemptAnswer.question_id == question.id))
+    if answered:
+        raise ValidationError(_("Câu hỏi đã được trả lời %(n)s lần trong các lần làm bài: không xóa được, vì học viên "
+                                "và giảng viên còn xem lại bài làm có câu này.", n=answered))
+    fixed = db.session.execute(
+        select(Module.title, CourseVersion.number).select_from(QuizSlot).join(Quiz, Quiz.id == QuizSlot.quiz_id)
+        .join(Module, Module.id == Quiz.module_id).join(CourseVersion, CourseVersion.id == Module.version_id)
+        .where(QuizSlot.question_id == question.id).order_by(CourseVersion.number).limit(1)).first()
+    if fixed is not None:
+        raise ValidationError(_("Câu hỏi nằm trong bài kiểm tra của bài học “%(m)s” (phiên bản %(v)s): không xóa được. "
+                                "Bỏ câu hỏi khỏi tệp bài kiểm tra của bài học rồi xuất bản phiên bản mới.",
+                                m=fixed.title, v=fixed.number))
+    if question.type != "description":
+        left = db.session.scalar(select(func.count(Question.id)).where(
+            Question.category_id == question.category_id, Question.type != "description")) - 1
+        short = db.session.execute(
+            select(Module.title, QuizSlot.count).select_from(QuizSlot).join(Quiz, Quiz.id == QuizSlot.quiz_id)
+            .join(Module, Module.id == Quiz.module_id)
+            .where(QuizSlot.category_id == question.category_id, QuizSlot.question_id.is_(None), QuizSlot.count > left)
+            .limit(1)).first()
+        if short is not None:
+            raise ValidationError(_("Bài kiểm tra của bài học “%(m)s” rút %(n)s câu từ danh mục “%(c)s”: xóa câu này thì "
+                                    "danh mục chỉ còn %(left)s câu, không đủ để rút.", m=short.title, n=short.count,
+                                    c=category_path(question.category), left=left))
+    db.session.delete(question)
+    db.session.flush()
 
 
 # -- quizzes built from a module's quiz file -----------------------------------------------------

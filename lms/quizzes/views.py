@@ -291,6 +291,37 @@ def bank(course_id: int):
                            quizzes=queries.course_quizzes(course), waiting=len(queries.grading_queue(course)))
 
 
+def _managed_question(question_id: int) -> Question:
+    question = db.get_or_404(Question, question_id)
+    require("quizzes.manage", db.session.get(Course, question.course_id))
+    return question
+
+
+@bp.route("/questions/<int:question_id>")
+@login_required
+def question(question_id: int):
+    """One question of the bank in full, with its answer key and where it is used, for the course's editors."""
+    item = _managed_question(question_id)
+    course = db.session.get(Course, item.course_id)
+    return render_template("quizzes/question.html", course=course, question=item, q=operations.parsed_of(item),
+                           path=queries.category_path(item.category), usage=queries.question_usage(item))
+
+
+@bp.route("/questions/<int:question_id>/delete", methods=["POST"])
+@login_required
+def delete_question(question_id: int):
+    """Remove a question nothing needs; refused with the reason otherwise (see operations.delete_question)."""
+    item = _managed_question(question_id)
+    course_id = item.course_id
+    try:
+        operations.delete_question(item)
+    except ValidationError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".question", question_id=question_id))
+    flash(_("Đã xóa câu hỏi khỏi ngân hàng câu hỏi."), "success")
+    return redirect(url_for(".bank", course_id=course_id))
+
+
 @bp.route("/courses/<int:course_id>/import", methods=["GET", "POST"])
 @login_required
 def import_questions(course_id: int):
