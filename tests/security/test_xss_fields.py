@@ -233,6 +233,8 @@ def test_sample_in_quiz_questions_and_options(app, province):
     problems += check(learner, f"/quizzes/attempts/{attempt.id}/result", SAMPLE)
     problems += check(trainer, f"/quizzes/attempts/{attempt.id}/result", SAMPLE)
     problems += check(trainer, f"/quizzes/{quiz.id}/statistics", SAMPLE)
+    for slot in quiz.slots[::3]:  # a question's own page, with its key (one of each payload)
+        problems += check(trainer, f"/quizzes/questions/{slot.question_id}", SAMPLE)
     report(problems)
 
 
