@@ -663,7 +663,9 @@ class _Validator:
             elif title not in titles:
                 titles.append(title)
         if unknown:
-            error("titles", _("Không có chức danh: %(names)s.", names=", ".join(f"“{n}”" for n in unknown)))
+            choices = [t.name for t in reference_order(set(self.lookups.titles.values()))]
+            error("titles", _("Không có chức danh: %(names)s; chọn trong: %(choices)s.",
+                              names=", ".join(f"“{n}”" for n in unknown), choices=", ".join(choices)))
         return titles
 
     def _reference(self, value: Any, index: dict[str, Any], key: str, error: Callable[[str, str], None]) -> Any:
