@@ -36,7 +36,7 @@ def import_course_command(path: Path, draft: bool, username: str | None) -> None
     """Nhập gói khóa học từ thư mục hoặc tệp .zip (xem courses/README.md)."""
     from lms.accounts.models import User
     from lms.courses.package import PackageError, read_package, read_zip
-    from lms.courses.packaging import import_package
+    from lms.courses.packaging import PackageUnchanged, import_package
 
     with _locale():
         actor = None
@@ -53,6 +53,10 @@ def import_course_command(path: Path, draft: bool, username: str | None) -> None
             for warning in pkg.warnings:
                 click.echo(str(warning), err=True)
             version = import_package(pkg, actor, draft=draft)
+        except PackageUnchanged as same:
+            click.echo(_("Khóa học %(code)s không có gì thay đổi so với phiên bản %(n)s đã xuất bản: không tạo phiên bản mới.",
+                         code=same.version.course.code, n=same.version.number))
+            return
         except PackageError as exc:
             db.session.rollback()
             for problem in exc.problems:

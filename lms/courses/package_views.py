@@ -15,7 +15,7 @@ from lms.core.i18n import _, _l
 from lms.core.policy import is_federation_admin, require
 from lms.courses.models import DRAFT, PUBLISHED, Course, CourseAuthor, CourseVersion
 from lms.courses.package import PackageError, PackagePermissionError, package_zip, read_zip
-from lms.courses.packaging import import_package
+from lms.courses.packaging import PackageUnchanged, import_package
 
 bp = Blueprint("packages", __name__, url_prefix="/author/packages", template_folder="templates")
 
@@ -60,6 +60,11 @@ def upload():
     try:
         pkg = read_zip(form.file.data.stream.read())
         version = import_package(pkg, current_user, draft=form.draft.data)
+    except PackageUnchanged as same:
+        flash(_("Khóa học %(code)s không có gì thay đổi so với phiên bản %(n)s đã xuất bản: không tạo phiên bản mới.",
+                code=same.version.course.code, n=same.version.number), "info")
+        return redirect(url_for("authoring.course", course_id=same.version.course_id)
+                        if "authoring" in current_app.blueprints else url_for("packages.upload"))
     except PackagePermissionError as exc:
         return _render(form, 403, problems=exc.problems, filename=filename)
     except PackageError as exc:

@@ -12,8 +12,18 @@ from lms.core.errors import ValidationError
 from lms.core.i18n import _
 from lms.core.policy import can
 from lms.courses import operations
-from lms.courses.models import DRAFT, Course, CourseVersion, ModuleQuizSource
-from lms.courses.package import MANIFEST, Package, PackageError, PackagePermissionError, Problem
+from lms.courses.models import DRAFT, PUBLISHED, Course, CourseVersion, ModuleQuizSource
+from lms.courses.package import (
+    MANIFEST, Package, PackageError, PackagePermissionError, Problem, package_files, package_of,
+)
+
+
+class PackageUnchanged(Exception):
+    """The package is the latest published version file for file: nothing was written."""
+
+    def __init__(self, version: CourseVersion):
+        super().__init__(f"{version.course.code}: unchanged since version {version.number}")
+        self.version = version
 
 
 def import_package(pkg: Package, actor, draft: bool = False) -> CourseVersion:
@@ -23,7 +33,9 @@ def import_package(pkg: Package, actor, draft: bool = False) -> CourseVersion:
     existing draft is replaced) filled with the package's meta data, modules, quizzes and assets,
     then published unless ``draft``. ``actor`` None means the server operator (command line
     without ``--as``): no permission check, and a new course has no owner.
-    Raises :class:`PackagePermissionError` or :class:`PackageError`; nothing is changed then.
+    Raises :class:`PackagePermissionError` or :class:`PackageError`; nothing is changed then. Raises
+    :class:`PackageUnchanged` when ``pkg`` is, file for file, the latest published version: the same
+    folder imported again (at every deployment, say) publishes no copy of what learners already have.
     """
     course = db.session.scalar(select(Course).where(Course.code == pkg.code))
     if actor is not None:
@@ -32,6 +44,10 @@ def import_package(pkg: Package, actor, draft: bool = False) -> CourseVersion:
             raise PackagePermissionError([Problem(MANIFEST, None, _(
                 "bạn không có quyền sửa khóa học %(code)s (chỉ người tạo, đồng tác giả và quản trị Liên đoàn)", code=pkg.code)
                 if course is not None else _("bạn không có quyền tạo khóa học"))])
+    if course is not None and not draft:
+        published = operations.latest(course, PUBLISHED)
+        if published is not None and package_files(pkg) == package_files(package_of(published)):
+            raise PackageUnchanged(published)
     meta = operations.CourseMeta(
         title=pkg.title, description=pkg.description, track_codes=list(pkg.track_codes),
         reviewed_on=pkg.reviewed, sources=[dict(s) for s in pkg.sources],

@@ -349,6 +349,30 @@ def test_reimport_makes_a_new_published_version_or_a_draft(province, tmp_path):
         Module.version_id == third.id))} == {"01-gioi-thieu.gift", "02-doanh-nghiep.txt"}
 
 
+def test_the_same_files_again_publish_nothing_new(province, tmp_path, runner, client, auth):
+    """A folder under version control imported at every deployment published a copy of the version learners
+    already had each time (new learners were enrolled on it, old ones were told of a newer version)."""
+    from lms.courses.packaging import PackageUnchanged
+
+    admin = province["users"]["admin"]
+    first = import_package(read_package(write_folder(tmp_path / "a", canonical_files())), admin)
+    with pytest.raises(PackageUnchanged) as same:
+        import_package(read_package(write_folder(tmp_path / "b", canonical_files())), admin)
+    assert same.value.version.id == first.id
+    assert count(CourseVersion) == 1
+    result = runner.invoke(import_course_command, [str(tmp_path / "b")])
+    assert result.exit_code == 0, result.output
+    assert ("Khóa học THU-NGHIEM không có gì thay đổi so với phiên bản 1 đã xuất bản: không tạo phiên bản mới."
+            in result.output)
+    auth.login("admin")
+    response = client.post("/author/packages/import", data={"file": (io.BytesIO(make_zip(canonical_files())), "goi.zip")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "không có gì thay đổi so với phiên bản 1" in html_text(response)
+    assert count(CourseVersion) == 1
+    # asked for a draft, the trainer gets one: they mean to edit it
+    assert import_package(read_package(tmp_path / "b"), admin, draft=True).number == 2
+
+
 def test_new_drafts_copy_the_quiz_files(province, tmp_path):
     version = import_package(read_package(write_folder(tmp_path / "a", canonical_files())), province["users"]["admin"])
     draft = operations.draft_of(version.course)
@@ -366,7 +390,8 @@ def test_only_owners_co_authors_and_federation_admins_update_a_course(make, prov
             "THU-NGHIEM", "KHAC")))), province["users"]["cadre"])
     course = db.session.scalar(select(Course).where(Course.code == "THU-NGHIEM"))
     operations.set_authors(course, [other])
-    assert import_package(read_package(folder), other).number == 2
+    changed = write_folder(tmp_path / "r", canonical_files(MANIFEST.replace("duration: 5", "duration: 6")))
+    assert import_package(read_package(changed), other).number == 2
 
 
 def test_closed_course(province, tmp_path):
@@ -512,14 +537,22 @@ def test_download_for_owner_and_federation_admin_only(client, auth, make, provin
     assert client.get("/author/packages/999999/package.zip").status_code == 404
 
 
-def test_downloaded_zip_uploads_again_as_a_new_version(client, auth, province, tmp_path):
+def test_a_downloaded_zip_is_the_version_file_for_file(client, auth, province, tmp_path):
+    """Downloaded and uploaded again unchanged, the package is the published version itself (no copy is
+    published); changed, it becomes the next version."""
     version = import_package(read_package(write_folder(tmp_path / "p", canonical_files())), province["users"]["trainer"])
     auth.login("trainer")
     data = client.get(f"/author/packages/{version.course_id}/package.zip").data
-    assert upload(client, data).status_code == 302
+    response = upload(client, data)
+    assert response.status_code == 302
+    assert "không có gì thay đổi so với phiên bản 1" in html_text(client.get(response.headers["Location"]))
+    assert operations.latest(version.course).id == version.id
+    assert package_files(read_zip(data)) == canonical_files()
+    changed = canonical_files(MANIFEST.replace("duration: 5", "duration: 6"))
+    assert upload(client, make_zip(changed)).status_code == 302
     latest = operations.latest(version.course)
     assert (latest.number, latest.status) == (2, PUBLISHED)
-    assert package_files(package_of(latest)) == canonical_files()
+    assert package_files(package_of(latest)) == changed
 
 
 def test_readme_documents_the_format():
