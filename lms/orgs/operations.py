@@ -223,13 +223,16 @@ def merge_unit(unit: Unit, target: Unit, effective_on: dt.date, actor_id: int | 
     _require_active(target, "target")
     if target.id == unit.id or target.path.startswith(unit.path):
         raise ValidationError({"target": str(_l("Không thể sáp nhập một đơn vị vào chính nó hoặc đơn vị trực thuộc nó."))})
-    if target.level.rank != unit.level.rank:
-        # A merge joins two units of one level (two grassroots unions, two upper-level unions): into a
-        # higher one its cadres would sit in an upper-level union, into a lower one it would sit below itself.
-        raise ValidationError({"target": str(_l(
-            "Chỉ sáp nhập được vào đơn vị cùng cấp: %(name)s là %(level)s, %(target)s là %(target_level)s.",
-            name=unit.name, level=local_name(unit.level), target=target.name, target_level=local_name(target.level)))})
     children = db.session.scalars(select(Unit).where(Unit.parent_id == unit.id, Unit.active_to.is_(None))).all()
+    if target.level.rank != unit.level.rank and not (children and target.id == unit.parent_id):
+        # A merge joins two units of one level (two grassroots unions, two upper-level unions), or ends a unit
+        # with sub-units into its own parent, which takes them and its cadres directly (the upper-level unions
+        # ended in 2025, their grassroots unions going straight to the provincial federation). A grassroots
+        # union merged into an upper-level union would put its cadres there; into a lower unit, below itself.
+        raise ValidationError({"target": str(_l(
+            "Chỉ sáp nhập được vào đơn vị cùng cấp, hoặc (đơn vị còn đơn vị trực thuộc) vào đơn vị cấp trên trực "
+            "tiếp của nó: %(name)s là %(level)s, %(target)s là %(target_level)s.",
+            name=unit.name, level=local_name(unit.level), target=target.name, target_level=local_name(target.level)))})
     for child in children:
         if target.level.rank >= child.level.rank:
             raise ValidationError({"target": str(_l("Đơn vị nhận sáp nhập không thể quản lý đơn vị trực thuộc %(name)s.", name=child.name))})

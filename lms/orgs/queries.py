@@ -150,6 +150,11 @@ def ranked_unit_choices(user, exclude: Unit | None = None) -> list[tuple[int, st
             for row in sorted(rows, key=tree_order)]
 
 
+def has_active_children(unit: Unit) -> bool:
+    """Whether ``unit`` still has active sub-units (one query)."""
+    return bool(db.session.scalar(select(Unit.id).where(Unit.parent_id == unit.id, Unit.active_to.is_(None)).limit(1)))
+
+
 def levels() -> list[UnitLevel]:
     return list(db.session.scalars(select(UnitLevel).order_by(UnitLevel.rank)))
 

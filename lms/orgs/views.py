@@ -34,12 +34,14 @@ def _forms(unit: Unit, track_choices=None, **given):
     }
     forms["retrack"].track.choices = choices(track_choices if track_choices is not None else _track_choices())
     units = queries.ranked_unit_choices(current_user, exclude=unit)
+    absorbing = unit.parent_id if queries.has_active_children(unit) else None
     # Only the units the operation accepts: a new parent above the unit (not the one it has: a union
     # admin whose subtree holds no other was offered only that, which the move refuses), a merge target
-    # at its level.
+    # at its level or, for a unit with sub-units, its own parent (which then takes them and its cadres).
     forms["move"].parent.choices = choices([(i, label) for i, label, rank in units
                                             if rank < unit.level.rank and i != unit.parent_id])
-    forms["merge"].target.choices = choices([(i, label) for i, label, rank in units if rank == unit.level.rank])
+    forms["merge"].target.choices = choices([(i, label) for i, label, rank in units
+                                             if rank == unit.level.rank or i == absorbing])
     return forms
 
 

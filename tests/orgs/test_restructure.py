@@ -202,7 +202,7 @@ def test_a_change_of_track_reads_from_which_to_which_and_a_change_to_the_same_tr
     assert "Đổi khu vực từ “Hành chính sự nghiệp” sang “Không xác định”" in page, page[page.find("Lịch sử"):]
 
 
-@pytest.mark.parametrize("merged, target", [("biz", "upper_b"), ("upper_a", "pub"), ("upper_b", "fed")])
+@pytest.mark.parametrize("merged, target", [("biz", "upper_b"), ("upper_a", "pub"), ("biz", "fed"), ("biz", "upper_a")])
 def test_a_merge_joins_units_of_one_level_only(province, merged, target):
     """Merging compared only the sub-units' levels with the target's: a grassroots union merged into an
     upper-level union put its cadres in the upper-level union, and an upper-level union merged into a
@@ -214,9 +214,22 @@ def test_a_merge_joins_units_of_one_level_only(province, merged, target):
     with pytest.raises(ValidationError) as caught:
         operations.merge_unit(unit, into, D)
     message = caught.value.errors["target"]
-    assert message == (f"Chỉ sáp nhập được vào đơn vị cùng cấp: {unit.name} là {unit.level.name}, "
-                       f"{into.name} là {into.level.name}.")
+    assert message == (f"Chỉ sáp nhập được vào đơn vị cùng cấp, hoặc (đơn vị còn đơn vị trực thuộc) vào đơn vị cấp "
+                       f"trên trực tiếp của nó: {unit.name} là {unit.level.name}, {into.name} là {into.level.name}.")
     assert _snapshot() == before
+
+
+def test_an_upper_level_union_ends_into_its_parent_with_its_grassroots_unions(make, province):
+    """The 2025 reorganisation: an upper-level union ended, its grassroots unions and its own cadres going
+    straight to the provincial federation, in one merge rather than a move per grassroots union."""
+    upper, fed, biz = province["upper_a"], province["fed"], province["biz"]
+    staff = make.cadre("Đào Văn Cấp", unit=upper, start_on=dt.date(2022, 1, 1))
+    operations.merge_unit(upper, fed, D)
+    db.session.expire_all()
+    assert db.session.get(Unit, biz.id).parent_id == fed.id
+    assert db.session.get(Unit, upper.id).active_to == D
+    assert db.session.get(Cadre, staff.id).unit_id == fed.id
+    assert db.session.get(Cadre, province["cadre_a"].id).unit_id == biz.id  # the grassroots union's cadres stay
 
 
 def test_the_merge_form_offers_units_of_the_same_level_and_the_move_form_higher_ones(client, auth, province):
@@ -227,6 +240,11 @@ def test_the_merge_form_offers_units_of_the_same_level_and_the_move_form_higher_
     merge_form = merge_form[:merge_form.index("</select>")]
     assert f'value="{pub.id}"' in merge_form
     assert all(f'value="{province[k].id}"' not in merge_form for k in ("fed", "upper_a", "upper_b"))
+    upper = client.get(f'/units/{province["upper_a"].id}').get_data(as_text=True)
+    upper_merge = upper[upper.index('name="merge-target"'):]
+    upper_merge = upper_merge[:upper_merge.index("</select>")]
+    assert f'value="{province["upper_b"].id}"' in upper_merge  # a unit of its level,
+    assert f'value="{province["fed"].id}"' in upper_merge  # and its parent, which would take its sub-units
     move_form = page[page.index('name="move-parent"'):]
     move_form = move_form[:move_form.index("</select>")]
     assert f'value="{province["upper_b"].id}"' in move_form and f'value="{pub.id}"' not in move_form
