@@ -540,7 +540,7 @@ def _progress_statement():
 
 
 def cadre_history(cadre: Cadre) -> History:
-    """:func:`load_histories` for one loaded cadre: memberships and titles in one statement."""
+    """:func:`load_histories` for one loaded cadre: memberships, titles and plannings in one statement."""
     history = History(track_override_id=cadre.track_override_id)
     rows = db.session.execute(union_all(
         select(literal(0).label("kind"), Membership.id, Membership.start_on, Membership.end_on,
@@ -549,12 +549,17 @@ def cadre_history(cadre: Cadre) -> History:
         select(literal(1), CadreTitle.id, CadreTitle.start_on, CadreTitle.end_on, cast(null(), String),
                CadreTitle.title_type_id)
         .where(CadreTitle.cadre_id == cadre.id),
+        select(literal(2), Planning.id, Planning.start_on, Planning.end_on, cast(null(), String),
+               Planning.title_type_id)
+        .where(Planning.cadre_id == cadre.id),
     )).all()
     for kind, _id, start, end, path, ref in sorted(rows, key=lambda r: (r[0], r[2], r[1])):
         if kind == 0:
             history.memberships.append((start, end, path, ref))
-        else:
+        elif kind == 1:
             history.titles.append((ref, start, end))
+        else:
+            history.plannings.append((ref, start, end))
     return history
 
 

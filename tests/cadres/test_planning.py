@@ -94,9 +94,13 @@ def test_the_pool_sees_its_assigned_course_on_the_home_page(make, province, clie
     db.session.commit()
     auth.login("cadre2")
     assert "Quản lý tài chính công đoàn" not in html_text(client.get("/"))
-    operations.add_planning(province["cadre_b"], chair, local_today() - dt.timedelta(days=10))
+    entered = local_today() - dt.timedelta(days=10)
+    operations.add_planning(province["cadre_b"], chair, entered)
     db.session.commit()
     assert "Quản lý tài chính công đoàn" in html_text(client.get("/"))
+    # due 90 days after entering the pool (not after the assignment began, a year and more before)
+    [item] = plan_queries.cadre_items(province["cadre_b"])
+    assert item.status.due_on == entered + dt.timedelta(days=90)
 
 
 def test_cadre_page_adds_ends_and_deletes_entries(make, province, client, auth):
