@@ -328,9 +328,6 @@ def my_courses(cadre) -> list[CatalogueItem]:
 
 # -- a course's learners, for its editors --------------------------------------------------------
 
-LEARNER_STATUSES = ("learning", "completed")
-
-
 @dataclass
 class LearnerRow:
     """A cadre's latest enrolment in a course, with the modules they completed of those their track sees."""
@@ -399,14 +396,14 @@ def course_learners(course: Course, q: str = "", status: str = "", page: int = 1
     if per_page is not None:
         query = query.limit(per_page).offset((page - 1) * per_page)
     found = db.session.execute(query).unique().all()
-    counts: dict = {}
+    version_ids = {enrolment.version_id for enrolment, _done in found}
+    counts: dict = {}  # per track: the modules its learners see in each version (cached per process)
     rows = []
     for enrolment, done in found:
         track = enrolment.cadre.track
-        key = track.id if track is not None else None
-        if key not in counts:
-            counts[key] = module_counts({e.version_id for e, _n in found}, track)
-        rows.append(LearnerRow(enrolment, done, counts[key].get(enrolment.version_id, (0, 0))[0]))
+        if track not in counts:
+            counts[track] = module_counts(version_ids, track)
+        rows.append(LearnerRow(enrolment, done, counts[track].get(enrolment.version_id, (0, 0))[0]))
     args = {k: v for k, v in {"q": q, "status": status}.items() if v}
     return (Page(rows, page, per_page or max(total, 1), total, args),
             LearnerSummary(enrolled=summary[0], completed=summary[1]))

@@ -21,7 +21,7 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select, update
+from sqlalchemy import Integer, and_, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -336,33 +336,49 @@ def parsed_of(question: Question) -> dict:
             **(cls.to_parsed(data) if cls is not None else data)}
 
 
+@dataclass
+class QuestionUsage:
+    """Where a bank question is used: the quizzes that hold it or draw from its category, and its answers."""
+
+    fixed: list[tuple[str, int]]   # (lesson title, version number) of quizzes holding it in a fixed place
+    drawn: list[tuple[str, int, int]]  # (lesson title, version number, questions drawn) from its category
+    answers: int
+
+
+def question_usage(question: Question) -> QuestionUsage:
+    """:class:`QuestionUsage` of ``question`` (2 queries: the page shows it, deleting reads it)."""
+    rows = db.session.execute(
+        select(Module.title, CourseVersion.number, QuizSlot.question_id, QuizSlot.count).select_from(QuizSlot)
+        .join(Quiz, Quiz.id == QuizSlot.quiz_id).join(Module, Module.id == Quiz.module_id)
+        .join(CourseVersion, CourseVersion.id == Module.version_id)
+        .where(or_(QuizSlot.question_id == question.id,
+                   and_(QuizSlot.question_id.is_(None), QuizSlot.category_id == question.category_id)))
+        .order_by(CourseVersion.number, Module.position)).all()
+    answers = db.session.scalar(select(func.count(AttemptAnswer.id)).where(AttemptAnswer.question_id == question.id))
+    return QuestionUsage(fixed=[(r.title, r.number) for r in rows if r.question_id is not None],
+                         drawn=[(r.title, r.number, r.count) for r in rows if r.question_id is None], answers=answers or 0)
+
+
 def delete_question(question: Question) -> None:
     """Remove a question from its course's bank, refused (nothing changes) while anything needs it:
     attempts that answered it (their review shows it), a quiz that holds it in a fixed place, or a draw
     rule of a quiz whose category would then hold too few questions for it."""
-    answered = db.session.scalar(select(func.count(AttemptAnswer.id)).where(AttemptAnswer.question_id == question.id))
-    if answered:
+    usage = question_usage(question)
+    if usage.answers:
         raise ValidationError(_("Câu hỏi đã được trả lời %(n)s lần trong các lần làm bài: không xóa được, vì học viên "
-                                "và giảng viên còn xem lại bài làm có câu này.", n=answered))
-    fixed = db.session.execute(
-        select(Module.title, CourseVersion.number).select_from(QuizSlot).join(Quiz, Quiz.id == QuizSlot.quiz_id)
-        .join(Module, Module.id == Quiz.module_id).join(CourseVersion, CourseVersion.id == Module.version_id)
-        .where(QuizSlot.question_id == question.id).order_by(CourseVersion.number).limit(1)).first()
-    if fixed is not None:
+                                "và giảng viên còn xem lại bài làm có câu này.", n=usage.answers))
+    if usage.fixed:
+        title, number = usage.fixed[0]
         raise ValidationError(_("Câu hỏi nằm trong bài kiểm tra của bài học “%(m)s” (phiên bản %(v)s): không xóa được. "
                                 "Bỏ câu hỏi khỏi tệp bài kiểm tra của bài học rồi xuất bản phiên bản mới.",
-                                m=fixed.title, v=fixed.number))
-    if question.type != "description":
+                                m=title, v=number))
+    if question.type != "description" and usage.drawn:
         left = db.session.scalar(select(func.count(Question.id)).where(
             Question.category_id == question.category_id, Question.type != "description")) - 1
-        short = db.session.execute(
-            select(Module.title, QuizSlot.count).select_from(QuizSlot).join(Quiz, Quiz.id == QuizSlot.quiz_id)
-            .join(Module, Module.id == Quiz.module_id)
-            .where(QuizSlot.category_id == question.category_id, QuizSlot.question_id.is_(None), QuizSlot.count > left)
-            .limit(1)).first()
+        short = next(((title, count) for title, _number, count in usage.drawn if count > left), None)
         if short is not None:
             raise ValidationError(_("Bài kiểm tra của bài học “%(m)s” rút %(n)s câu từ danh mục “%(c)s”: xóa câu này thì "
-                                    "danh mục chỉ còn %(left)s câu, không đủ để rút.", m=short.title, n=short.count,
+                                    "danh mục chỉ còn %(left)s câu, không đủ để rút.", m=short[0], n=short[1],
                                     c=category_path(question.category), left=left))
     db.session.delete(question)
     db.session.flush()

@@ -15,7 +15,7 @@ from typing import Any
 
 import nh3
 from markupsafe import Markup, escape
-from sqlalchemy import Integer, and_, bindparam, case, func, or_, select
+from sqlalchemy import Integer, bindparam, case, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from lms.core import db as core_db
@@ -26,11 +26,11 @@ from lms.courses.models import Course, CourseVersion, Module, ModuleQuizSource
 from lms.quizzes.formats import parse
 from lms.quizzes.models import (
     FINISHED_STATES, GRADED, IN_PROGRESS, NEEDS_GRADING, Attempt, AttemptAnswer, Question, QuestionCategory, Quiz,
-    QuizSlot, _dumps,
+    _dumps,
 )
 from lms.quizzes.operations import (  # noqa: F401 (views read quiz_result here)
     Draw, QuizSettings, answer_at_statement, category_path, data_from_parsed, is_drawn, parse_draws, prefix_for,
-    question_from_parsed, quiz_result, result_of, visible_policies,
+    question_from_parsed, question_usage, quiz_result, result_of, visible_policies,
 )
 from lms.quizzes.types import question_type
 
@@ -501,25 +501,3 @@ def category_sizes(course: Course) -> list[tuple[str, int]]:
 def attempts_finished(attempts: list[Attempt]) -> list[Attempt]:
     return [a for a in attempts if a.state in FINISHED_STATES]
 
-
-@dataclass
-class QuestionUsage:
-    """Where a bank question is used: the quizzes that hold it or draw from its category, and its answers."""
-
-    fixed: list[tuple[str, int]]   # (lesson title, version number) of quizzes holding it in a fixed place
-    drawn: list[tuple[str, int, int]]  # (lesson title, version number, questions drawn) from its category
-    answers: int
-
-
-def question_usage(question: Question) -> QuestionUsage:
-    """:class:`QuestionUsage` of ``question`` (2 queries)."""
-    rows = db.session.execute(
-        select(Module.title, CourseVersion.number, QuizSlot.question_id, QuizSlot.count).select_from(QuizSlot)
-        .join(Quiz, Quiz.id == QuizSlot.quiz_id).join(Module, Module.id == Quiz.module_id)
-        .join(CourseVersion, CourseVersion.id == Module.version_id)
-        .where(or_(QuizSlot.question_id == question.id,
-                   and_(QuizSlot.question_id.is_(None), QuizSlot.category_id == question.category_id)))
-        .order_by(CourseVersion.number, Module.position)).all()
-    answers = db.session.scalar(select(func.count(AttemptAnswer.id)).where(AttemptAnswer.question_id == question.id))
-    return QuestionUsage(fixed=[(r.title, r.number) for r in rows if r.question_id is not None],
-                         drawn=[(r.title, r.number, r.count) for r in rows if r.question_id is None], answers=answers or 0)
