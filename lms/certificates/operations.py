@@ -37,7 +37,7 @@ from lms.courses import storage
 from lms.courses.models import Blob, Course, CourseVersion, Enrolment
 from lms.courses.operations import visible_modules
 from lms.orgs.models import Unit
-from lms.records.models import KIND_ONLINE, Attendance, RecordEntry, TrainingClass
+from lms.records.models import DEFAULT_PASS_SCORE, KIND_ONLINE, Attendance, RecordEntry, TrainingClass
 
 #: Placeholders a serial pattern may use.
 SERIAL_FIELDS = {"number", "issuer_short", "year"}
@@ -374,10 +374,6 @@ def class_has_ended(training_class: TrainingClass, today: dt.date | None = None)
     """Whether the class's last day is today (in Vietnam) or earlier: only then are results and
     certificates possible."""
     return training_class.end_on is not None and training_class.end_on <= (today or local_today())
-
-
-#: The pass mark of a score when nothing else says: 5, on the 10-point scale classes are usually scored on.
-DEFAULT_PASS_SCORE = 5.0
 
 
 def passed(result: str | None, pass_score: float | None = None) -> bool:

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from lms.core.clock import local_today
 from lms.core.forms import BaseForm, PeriodMixin, choices
 from lms.core.i18n import _l, result_score
-from lms.records.models import STUDY_KINDS
+from lms.records.models import DEFAULT_PASS_SCORE, STUDY_KINDS
 from lms.records.operations import MAX_HOURS
 from lms.records.queries import STUDY_KIND_LABELS
 
@@ -24,7 +24,7 @@ class ClassForm(PeriodMixin, BaseForm):
     place = StringField(_l("Địa điểm"), validators=[Optional(), Length(max=300)])
     trainer_name = StringField(_l("Giảng viên"), validators=[Optional(), Length(max=300)])
     grants_certificate = BooleanField(_l("Cấp giấy chứng nhận cho học viên đạt"))
-    pass_score = StringField(_l("Điểm đạt (khi kết quả là điểm số)"), default="5", validators=[Optional()])
+    pass_score = StringField(_l("Điểm đạt (khi kết quả là điểm số)"), default=f"{DEFAULT_PASS_SCORE:g}", validators=[Optional()])
 
     def validate_pass_score(self, field):
         if field.data and result_score(field.data) is None:

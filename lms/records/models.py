@@ -20,6 +20,10 @@ KIND_EXTERNAL = "external"
 STUDY_KINDS = ("masters", "political_advanced", "political_intermediate", "political_elementary", "other")
 
 
+#: The pass mark of a score when the class says nothing else: 5, on the 10-point scale classes are usually scored on.
+DEFAULT_PASS_SCORE = 5.0
+
+
 class TrainingClass(db.Model):
     """An in-person training class (lớp tập huấn / lớp bồi dưỡng)."""
 
@@ -36,7 +40,7 @@ class TrainingClass(db.Model):
     trainer_name: Mapped[str] = mapped_column(String(300), default="")
     grants_certificate: Mapped[bool] = mapped_column(Boolean, default=False)
     #: the lowest score that passes when results are scores ("6,5 điểm"): 5 on the usual 10-point scale
-    pass_score: Mapped[float] = mapped_column(Float, default=5.0, server_default="5")
+    pass_score: Mapped[float] = mapped_column(Float, default=DEFAULT_PASS_SCORE, server_default="5")
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

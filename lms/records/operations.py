@@ -29,7 +29,9 @@ from lms.core.i18n import _l, format_date, stored_result
 from lms.core.text import nfc
 from lms.courses import storage
 from lms.orgs.models import Unit
-from lms.records.models import KIND_CLASS, KIND_EXTERNAL, STUDY_KINDS, Attendance, RecordEntry, TrainingClass
+from lms.records.models import (
+    DEFAULT_PASS_SCORE, KIND_CLASS, KIND_EXTERNAL, STUDY_KINDS, Attendance, RecordEntry, TrainingClass,
+)
 
 #: Largest evidence file (a scanned diploma or decision), in bytes: the storage limit.
 MAX_EVIDENCE_BYTES = storage.MAX_ASSET_BYTES
@@ -55,7 +57,7 @@ class ClassData:
     place: str = ""
     trainer_name: str = ""
     grants_certificate: bool = False
-    pass_score: float | None = 5.0  # None: not a number (the form's own message says so)
+    pass_score: float | None = DEFAULT_PASS_SCORE  # None: not a number (the form's own message says so)
 
 
 def _check_period(start_on: dt.date | None, end_on: dt.date | None, errors: dict[str, str]) -> None:

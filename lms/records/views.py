@@ -7,7 +7,6 @@ from werkzeug.exceptions import HTTPException
 
 from lms.cadres.models import Cadre
 from lms.cadres.queries import list_cadres
-from lms.certificates.operations import DEFAULT_PASS_SCORE
 from lms.core.db import db
 from lms.core.errors import ValidationError
 from lms.core.forms import ActionForm, choices
@@ -20,7 +19,7 @@ from lms.orgs.queries import unit_choices
 from lms.records import operations, queries
 from lms.records.exporters import download_name
 from lms.records.forms import ClassForm, ExternalForm
-from lms.records.models import KIND_EXTERNAL, RecordEntry
+from lms.records.models import DEFAULT_PASS_SCORE, KIND_EXTERNAL, RecordEntry
 
 bp = Blueprint("records", __name__, template_folder="templates")
 
